@@ -1,0 +1,159 @@
+"""The `grader` command: list and show tasks, grade a file, self-check the task library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from grader import reports
+from grader.grading import grade
+from grader.models import Status
+from grader.references import ReferenceCache
+from grader.sandbox.process import ProcessSandbox
+from grader.settings import Settings
+from grader.submissions import SubmissionRejected, read_submission
+from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_all, load_task
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="dlgrader: grade deep-learning interview code.")
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    """One clear line for the user, exit 2."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        _fail(f"bad configuration: {exc}")
+        raise  # unreachable
+
+
+def _task(task_id: str, settings: Settings) -> Task:
+    try:
+        return load_task(task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir)
+    except TaskNotFound:
+        _fail(f"unknown task {task_id!r} (see `grader tasks`)")
+    except TaskInvalid as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+def _deps(settings: Settings) -> dict:
+    cache_dir = settings.data_dir / "references" if settings.reference_cache else None
+    return {"sandbox": ProcessSandbox(settings=settings), "settings": settings, "cache": ReferenceCache(cache_dir)}
+
+
+@app.command()
+def tasks(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """List the interview tasks."""
+    s = _settings()
+    try:
+        all_tasks = load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
+    except TaskInvalid as exc:
+        _fail(str(exc))
+    rows = [
+        {
+            "id": t.id,
+            "title": t.spec.title,
+            "framework": t.spec.framework.value,
+            "difficulty": t.spec.difficulty,
+            "minutes": t.spec.minutes,
+            "needs_gpu": t.spec.needs_gpu.value,
+            "tags": t.spec.tags,
+            "seeds": t.spec.seeds,
+        }
+        for t in all_tasks
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "title", "framework", "difficulty", "minutes")
+    for r in rows:
+        table.add_row(r["id"], r["title"], r["framework"], r["difficulty"], str(r["minutes"]))
+    Console().print(table)
+
+
+@app.command()
+def show(task_id: str = typer.Argument(..., metavar="TASK")) -> None:
+    """Print a task's statement and starter code (never the reference)."""
+    t = _task(task_id, _settings())
+    print(t.spec.statement.rstrip())
+    print("\n## Starter code\n\n```python")
+    print(t.spec.starter.rstrip())
+    print("```")
+
+
+@app.command(name="grade")
+def grade_cmd(
+    file: Path = typer.Argument(..., metavar="FILE", help="the candidate's Python file"),
+    task_id: str = typer.Option(..., "--task", help="task id (see `grader tasks`)"),
+    as_json: bool = typer.Option(False, "--json", help="print the JSON report"),
+    as_markdown: bool = typer.Option(False, "--markdown", help="print the Markdown report"),
+    candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
+) -> None:
+    """Grade FILE against TASK; exit 0 whenever a report was produced, whatever the score."""
+    s = _settings()
+    t = _task(task_id, s)
+    try:
+        sub = read_submission(file, task_id=t.id, max_kib=s.max_submission_kib, candidate_id=candidate)
+    except SubmissionRejected as exc:
+        _fail(str(exc))
+    report = grade(t, sub, **_deps(s))
+    if as_json:
+        print(reports.to_json(report))
+    elif as_markdown:
+        print(reports.to_markdown(report))
+    else:
+        _print_summary(report)
+    if report.status is Status.sandbox_error:
+        raise typer.Exit(1)
+
+
+def _print_summary(report) -> None:
+    c = Console()
+    score = "n/a" if report.score is None else f"{report.score:g}/{report.max_score:g}"
+    c.print(f"[bold]{report.task_id}[/bold]  {score}  status: {report.status.value}" + (f" — {report.message}" if report.message else ""))
+    table = Table("check", "points", "ok", "feedback")
+    for ch in report.checks:
+        table.add_row(ch.title + (" (hidden)" if ch.hidden else ""), f"{ch.points:g}/{ch.max_points:g}", "✅" if ch.passed else "❌", ch.feedback)
+    c.print(table)
+    for w in report.warnings:
+        c.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def selfcheck(task_ids: list[str] = typer.Argument(None, metavar="[TASK]...")) -> None:
+    """Grade every reference (must be full marks) and starter (must be below); exit 1 otherwise."""
+    s = _settings()
+    deps = _deps(s)
+    ids = task_ids or [t.id for t in load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)]
+    failures = 0
+    for tid in ids:
+        t = _task(tid, s)
+        for kind, code in (("reference", t.spec.reference), ("starter", t.spec.starter)):
+            from grader.models import Submission
+
+            r = grade(t, Submission(task_id=t.id, code=code), **deps)
+            full = r.status is Status.graded and r.score == r.max_score
+            ok = full if kind == "reference" else (r.status is not Status.sandbox_error and (r.score or 0) < r.max_score)
+            failures += not ok
+            mark = "ok  " if ok else "FAIL"
+            failed = ", ".join(c.id for c in r.checks if not c.passed)
+            print(f"{mark} {tid:28} {kind:9} {r.status.value:15} {r.score}/{r.max_score:g}" + (f"  failed: {failed}" if failed else "") + (f"  {r.message}" if not ok and r.message else ""))
+    if failures:
+        print(f"{failures} self-check failure(s)", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,143 @@
+"""Grade one submission: plan probes, run candidate and reference in sandboxes, judge, score, report."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import signal
+from datetime import datetime, timezone
+
+from grader import judge as judging
+from grader import rubric as scoring
+from grader.models import Environment, Report, Status, Submission
+from grader.observations import Observations, parse_channel
+from grader.references import ReferenceCache, cache_key, framework_versions
+from grader.sandbox import RunRequest, RunResult, Sandbox
+from grader.settings import Settings
+from grader.taskspec import Task
+
+IMPORTS = {"torch": ["numpy", "torch"], "tensorflow": ["numpy", "tensorflow"], "numpy": ["numpy"]}
+
+
+def plan(task: Task, *, salt: str = "") -> list[dict]:
+    """Every (probe, trial) to run, with a seed derived from the task version (and an optional salt)."""
+    items = []
+    for probe in task.rubric.probes():
+        for trial in range(task.rubric.trials):
+            digest = hashlib.sha256(f"{salt}:{task.id}:{task.spec.version}:{probe}:{trial}".encode()).digest()
+            items.append({"probe": probe, "trial": trial, "seed": int.from_bytes(digest[:4], "big") % 2**31})
+    return items
+
+
+def request_for(task: Task, code: str, items: list[dict], settings: Settings) -> RunRequest:
+    """The sandbox request: job for the harness plus limits (task metadata over settings)."""
+    limits = task.spec.limits
+    return RunRequest(
+        job={"code": code, "probes": task.spec.probes, "imports": IMPORTS[task.spec.framework.value], "plan": items},
+        timeout_s=limits.timeout_s or settings.timeout_s,
+        memory_mb=limits.memory_mb or settings.memory_mb,
+        cpu_s=settings.cpu_s,
+        max_pids=settings.max_pids,
+        file_size_mb=settings.file_size_mb,
+        open_files=settings.open_files,
+        output_cap_bytes=settings.output_cap_kib * 1024,
+        observation_cap_bytes=settings.observation_cap_mb * 1024 * 1024,
+    )
+
+
+class ReferenceError_(RuntimeError):
+    """The reference solution did not run cleanly: the grader's fault, never the candidate's."""
+
+
+def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache) -> Observations:
+    """Run (or reuse) the reference solution under the same probes in its own sandbox."""
+    key = cache_key(fingerprint=task.fingerprint, plan=items, device="cpu")
+    cached = cache.get(task.id, key)
+    if cached is not None:
+        return cached
+    run = sandbox.run(request_for(task, task.spec.reference, items, settings))
+    obs = parse_channel(run.channel, items)
+    if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:
+        why = run.sandbox_error or obs.tampered or obs.compile_error or obs.import_error or (
+            "timed out" if run.timed_out else f"ended early (exit {run.exit_code}, signal {run.signal})"
+        )
+        raise ReferenceError_(f"reference solution of {task.id} failed: {why}; stderr: {run.stderr[-500:]}")
+    cache.put(task.id, key, obs)
+    return obs
+
+
+def environment(device: str = "cpu") -> Environment:
+    v = framework_versions()
+    return Environment(python=platform.python_version(), torch=v["torch"], tensorflow=v["tensorflow"], numpy=v["numpy"], device=device)
+
+
+def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
+    """Status and a one-line message from what the sandbox and the channel say."""
+    if run.sandbox_error:
+        return Status.sandbox_error, f"sandbox error: {run.sandbox_error}"
+    if obs.tampered:
+        return Status.runtime_error, f"the submission wrote to the grader's observation channel ({obs.tampered}); no points awarded"
+    if obs.compile_error:
+        ce = obs.compile_error
+        return Status.compile_error, f"syntax error on line {ce['line']}: {ce['message']}" + (f"\n    {ce['text'].strip()}" if ce["text"] else "")
+    errors = [o["error"]["type"] for p in obs.by_probe.values() for o in p.values() if "error" in o]
+    if run.memory_exceeded or "MemoryError" in errors or (obs.import_error or {}).get("type") == "MemoryError":
+        return Status.memory_exceeded, "the submission exceeded its memory limit"
+    if run.timed_out or run.signal == signal.SIGXCPU:
+        return Status.timeout, "the submission exceeded its time limit"
+    if obs.import_error:
+        ie = obs.import_error
+        first = ie["message"].splitlines()[0] if ie["message"] else ""
+        return Status.runtime_error, f"importing the submission raised {ie['type']}: {first}".rstrip(": ")
+    if run.signal is not None:
+        name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ else str(run.signal)
+        return Status.crashed, f"the submission's process was killed by signal {name}"
+    if not obs.done:
+        return Status.runtime_error, f"the submission's process exited before grading finished (exit code {run.exit_code})"
+    return Status.graded, ""
+
+
+def grade(task: Task, submission: Submission, *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache) -> Report:
+    """Grade one submission into a report; every failure of the candidate becomes a status."""
+    started = datetime.now(timezone.utc)
+    items = plan(task, salt=settings.seed_salt)
+    env = environment()
+    try:
+        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache)
+    except ReferenceError_ as exc:
+        return _report(task, submission, Status.sandbox_error, str(exc), None, [], RunResult(b"", "", ""), env, started)
+    run = sandbox.run(request_for(task, submission.code, items, settings))
+    obs = parse_channel(run.channel, items)
+    status, message = status_of(run, obs)
+    if status in (Status.sandbox_error,):
+        return _report(task, submission, status, message, None, [], run, env, started)
+    verdicts = {}
+    for check in task.rubric.checks:
+        if obs.tampered or obs.compile_error or obs.import_error:
+            verdicts[check.id] = judging.Verdict(False, "not run: " + status.value.replace("_", " "))
+        else:
+            verdicts[check.id] = judging.judge(check, obs.by_probe.get(check.probe, {}), ref.by_probe.get(check.probe, {}))
+    results, total = scoring.score(task.rubric, verdicts)
+    return _report(task, submission, status, message, total, results, run, env, started)
+
+
+def _report(task, submission, status, message, total, results, run, env, started) -> Report:
+    if not results:
+        results, _ = scoring.score(task.rubric, {c.id: judging.Verdict(False, "not graded: " + status.value) for c in task.rubric.checks})
+    return Report(
+        task_id=task.id,
+        task_version=task.spec.version,
+        candidate_id=submission.candidate_id,
+        status=status,
+        score=None if status is Status.sandbox_error else total or 0.0,
+        max_score=task.rubric.max_score,
+        checks=results,
+        message=message,
+        warnings=run.warnings,
+        stdout=run.stdout,
+        stderr=run.stderr,
+        duration_s=round((datetime.now(timezone.utc) - started).total_seconds(), 3),
+        environment=env,
+        submission_sha256=submission.sha256,
+        graded_at=started,
+    )

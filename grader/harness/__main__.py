@@ -1,0 +1,109 @@
+"""Harness entry point: read the job on stdin, import the candidate, run probes, stream observations.
+
+Protocol (one JSON object per line on the channel fd, never stdout):
+  {"event": "start"} then either {"event": "compile_error", ...}, {"event": "import_error", ...}
+  or one {"event": "observation", "probe", "trial", "value"|"error"} per plan item, then
+  {"event": "done"}. The grader treats anything else on the channel as tampering.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+import types
+
+from grader.harness import observe
+
+MAX_MESSAGE = 2000
+
+
+class Channel:
+    """Writes protocol lines with the os.write captured before candidate code runs."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._write = os.write
+        self._dumps = json.dumps
+
+    def send(self, msg: dict) -> None:
+        data = (self._dumps(msg, allow_nan=False) + "\n").encode("utf-8")
+        while data:
+            n = self._write(self.fd, data)
+            data = data[n:]
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)[:MAX_MESSAGE]
+    except BaseException:  # candidate-defined __str__ may itself raise
+        return "<unprintable exception>"
+
+
+def describe(exc: BaseException) -> dict:
+    """Exception as plain data: qualified type, message, last frames of the traceback."""
+    t = type(exc)
+    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    try:
+        tb = "".join(traceback.format_exception(exc)[-6:])[-MAX_MESSAGE:]
+    except BaseException:
+        tb = ""
+    return {"type": name, "message": _safe_str(exc), "traceback": tb}
+
+
+def main() -> None:
+    channel = Channel(int(sys.argv[1]))
+    raw = sys.stdin.buffer.read()
+    # stdin is closed for the candidate: it sees /dev/null.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    job = json.loads(raw)
+    channel.send({"event": "start"})
+
+    for name in job["imports"]:
+        importlib.import_module(name)
+    observe.capture()
+    probes: dict = {"__name__": "dlgrader_probes"}
+    exec(compile(job["probes"], "probes.py", "exec"), probes)
+
+    try:
+        code = compile(job["code"], "submission.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        lineno = getattr(exc, "lineno", None)
+        text = (getattr(exc, "text", None) or "").rstrip("\n")
+        channel.send({"event": "compile_error", "line": lineno, "text": text[:500], "message": _safe_str(exc)})
+        os._exit(0)
+
+    path = os.path.join(os.getcwd(), "submission.py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(job["code"])
+    module = types.ModuleType("submission")
+    module.__file__ = path
+    sys.modules["submission"] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
+        channel.send({"event": "import_error", **describe(exc)})
+        os._exit(0)
+
+    for item in job["plan"]:
+        probe = probes["probe_" + item["probe"]]
+        msg = {"event": "observation", "probe": item["probe"], "trial": item["trial"]}
+        try:
+            result = probe(module, seed=item["seed"], trial=item["trial"])
+            msg["value"] = observe.encode(result)
+            json.dumps(msg, allow_nan=False)  # fail here, inside the try, not in send()
+        except BaseException as exc:
+            msg.pop("value", None)
+            msg["error"] = describe(exc)
+        channel.send(msg)
+    channel.send({"event": "done"})
+    # Skip interpreter shutdown: atexit hooks and finalizers the candidate registered never run.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Reference observations: computed once per task version + framework version + device, then cached."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from grader.observations import Observations
+
+
+def framework_versions() -> dict[str, str | None]:
+    """Installed versions, read without importing the frameworks."""
+    out: dict[str, str | None] = {}
+    for dist, key in (("torch", "torch"), ("tensorflow-cpu", "tensorflow"), ("tensorflow", "tensorflow"), ("numpy", "numpy")):
+        if out.get(key):
+            continue
+        try:
+            out[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out.setdefault(key, None)
+    return out
+
+
+def cache_key(*, fingerprint: str, plan: list[dict], device: str) -> str:
+    """Changes whenever the task's files, the seeds, a framework version or the device change."""
+    blob = json.dumps({"task": fingerprint, "plan": plan, "versions": framework_versions(), "device": device}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+class ReferenceCache:
+    """A directory of JSON files, written atomically; a missing dir means no caching."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def get(self, task_id: str, key: str) -> Observations | None:
+        if self.directory is None:
+            return None
+        path = self.directory / f"{task_id}-{key}.json"
+        try:
+            return Observations.from_json(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, task_id: str, key: str, obs: Observations) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obs.to_json(), fh)
+        os.replace(tmp, self.directory / f"{task_id}-{key}.json")

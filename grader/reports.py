@@ -1,0 +1,83 @@
+"""Pure rendering of a report as JSON, Markdown (for interviewers) or HTML."""
+
+from __future__ import annotations
+
+import html
+
+from grader.models import Report
+
+STATUS_TEXT = {
+    "graded": "graded",
+    "compile_error": "syntax error: the file does not compile",
+    "runtime_error": "runtime error",
+    "timeout": "time limit exceeded",
+    "memory_exceeded": "memory limit exceeded",
+    "crashed": "crashed",
+    "sandbox_error": "grader error (not the candidate's fault)",
+}
+
+
+def to_json(report: Report) -> str:
+    """The versioned JSON integrators parse."""
+    return report.model_dump_json(indent=2)
+
+
+def _score(report: Report) -> str:
+    return "n/a" if report.score is None else f"{report.score:g} / {report.max_score:g}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    """What an interviewer reads: score, a table of checks, feedback, output."""
+    lines = [
+        f"# {report.task_id} (v{report.task_version}): {_score(report)}",
+        "",
+        f"**Status:** {STATUS_TEXT[report.status.value]}" + (f" — {report.message}" if report.message else ""),
+        "",
+    ]
+    if report.candidate_id:
+        lines += [f"**Candidate:** {report.candidate_id}", ""]
+    lines += ["| Check | Points | Result | Feedback |", "|---|---:|:---:|---|"]
+    for c in report.checks:
+        title = c.title + (" *(hidden)*" if c.hidden else "")
+        mark = "✅" if c.passed else "❌"
+        lines.append(f"| {_cell(title)} | {c.points:g}/{c.max_points:g} | {mark} | {_cell(c.feedback)} |")
+    for w in report.warnings:
+        lines += ["", f"> ⚠️ {w}"]
+    for name in ("stdout", "stderr"):
+        text = getattr(report, name)
+        if text.strip():
+            lines += ["", f"<details><summary>{name}</summary>", "", "```", text.rstrip().replace("```", "ʼʼʼ"), "```", "</details>"]
+    env = report.environment
+    lines += [
+        "",
+        f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.1f} s on {env.device}; "
+        f"python {env.python}, torch {env.torch}, tensorflow {env.tensorflow}; "
+        f"submission sha256 {report.submission_sha256[:12]}._",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def to_html(report: Report) -> str:
+    """A standalone HTML page of the report."""
+    e = html.escape
+    rows = "".join(
+        f"<tr class={'pass' if c.passed else 'fail'}><td>{e(c.title)}{' <em>(hidden)</em>' if c.hidden else ''}</td>"
+        f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td><td>{e(c.feedback)}</td></tr>"
+        for c in report.checks
+    )
+    out = "".join(f"<h3>{n}</h3><pre>{e(getattr(report, n))}</pre>" for n in ("stdout", "stderr") if getattr(report, n).strip())
+    warn = "".join(f"<p class=warn>⚠️ {e(w)}</p>" for w in report.warnings)
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><title>"
+        f"{e(report.task_id)} report</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em}"
+        ".pass td:nth-child(3){color:green}.fail{background:#fff4f4}.warn{color:#a60}</style></head><body>"
+        f"<h1>{e(report.task_id)}: {_score(report)}</h1><p><b>Status:</b> {e(STATUS_TEXT[report.status.value])}"
+        f"{' — ' + e(report.message) if report.message else ''}</p>{warn}"
+        f"<table><tr><th>Check</th><th>Points</th><th>Result</th><th>Feedback</th></tr>{rows}</table>{out}"
+        f"<p><small>sha256 {e(report.submission_sha256)} · {e(report.environment.device)}</small></p></body></html>"
+    )

@@ -1,0 +1,166 @@
+"""Trusted launcher: namespaces, private mounts, limits, then the harness as an unprivileged uid.
+
+Process tree (isolated mode):
+  grader --Popen--> launcher (root, host namespaces; joins the cgroups, unshares)
+                      └─ init (root, PID 1 of new pid+net+mount ns; hides paths, reaps, reports)
+                           └─ harness (uid 65534, rlimits, no new privileges) + candidate code
+When init exits, the kernel kills everything left in the pid namespace, setsid'd children too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _call(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str, target: str, fstype: str, flags: int, data: str = "") -> None:
+    _call(
+        _libc.mount(source.encode(), target.encode(), fstype.encode(), ctypes.c_ulong(flags), data.encode() or None),
+        f"mount {target}",
+    )
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """The top-most ancestor of path that others cannot traverse (e.g. a 0700 /root), if any."""
+    parts = os.path.abspath(path).split(os.sep)[1:]
+    current = ""
+    for part in parts:
+        current += os.sep + part
+        try:
+            if not os.stat(current).st_mode & 0o001:
+                return current
+        except OSError:
+            return None
+    return None
+
+
+def _expose(paths: list[str]) -> None:
+    """Make paths the sandbox needs (the Python install, the venv, the harness) reachable when they
+    sit under a directory closed to others: cover that directory with an empty tmpfs and bind-mount
+    just the needed paths back into it. This also hides everything else there (e.g. root's home)."""
+    plan: dict[str, list[tuple[str, int]]] = {}
+    for path in paths:
+        top = _closed_ancestor(path)
+        if top and top != path:
+            plan.setdefault(top, []).append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
+    for top, entries in plan.items():
+        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+        for path, fd in entries:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, "", MS_BIND | MS_REC)
+            os.close(fd)
+
+
+def _limits(cfg: dict) -> None:
+    mb = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CPU, (cfg["cpu_s"], cfg["cpu_s"] + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cfg["file_size_mb"] * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (cfg["open_files"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if cfg["nproc"]:
+        resource.setrlimit(resource.RLIMIT_NPROC, (cfg["nproc"],) * 2)
+    if cfg["address_space_mb"]:
+        resource.setrlimit(resource.RLIMIT_AS, (cfg["address_space_mb"] * mb,) * 2)
+
+
+def _init(cfg: dict, report) -> None:
+    """Runs as PID 1 of the new namespaces (or a plain child when not isolated)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    workdir = cfg["workdir"]
+    if cfg["isolate"]:
+        _mount("none", "/", "", MS_REC | MS_PRIVATE)
+        for path in cfg["hide"]:
+            if os.path.isdir(path):
+                _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+        _expose(cfg["expose"])
+        owner = f"uid={cfg['uid']},gid={cfg['gid']}"
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=0700,{owner}")
+        if os.path.isdir("/dev/shm"):
+            _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=0700,{owner}")
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    status_fd = cfg["status_fd"]
+    harness = os.fork()
+    if harness == 0:
+        try:
+            os.close(status_fd)
+            os.setsid()
+            _limits(cfg)
+            if cfg["drop"]:
+                os.setgroups([])
+                os.setgid(cfg["gid"])
+                os.setuid(cfg["uid"])
+            _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+            os.chdir(workdir)
+            os.execve(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(cfg["channel_fd"])], cfg["env"])
+        except BaseException as exc:  # noqa: BLE001 - any failure here is the grader's own
+            os.write(2, f"dlgrader launcher: {type(exc).__name__}: {exc}\n".encode())
+            os._exit(71)
+    os.close(cfg["channel_fd"])
+    report({"harness_pid": harness})
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            report({"error": "harness vanished"})
+            return
+        if pid == harness:
+            break
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        report({"exit": code} if code != 71 else {"error": "harness failed to start"})
+    else:
+        report({"signal": os.WTERMSIG(status)})
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    status_fd = cfg["status_fd"]
+
+    def report(msg: dict) -> None:
+        os.write(status_fd, (json.dumps(msg) + "\n").encode())
+
+    try:
+        for procs in cfg["cgroup_procs"]:
+            with open(procs, "w") as fh:
+                fh.write(str(os.getpid()))
+        if cfg["isolate"]:
+            flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+            _call(_libc.unshare(flags), "unshare")
+    except OSError as exc:
+        report({"error": f"isolation failed: {exc}", "isolation_failed": True})
+        os._exit(70)
+    child = os.fork()
+    if child == 0:
+        try:
+            _init(cfg, report)
+        except BaseException as exc:  # noqa: BLE001 - reported as sandbox_error
+            report({"error": f"{type(exc).__name__}: {exc}"})
+        os._exit(0)
+    os.close(cfg["channel_fd"])
+    os.waitpid(child, 0)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""The default backend: a fresh, never-reused process per run, isolated as far as the OS allows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from grader.sandbox.base import RunRequest, RunResult
+from grader.sandbox.cgroups import Cgroup
+from grader.settings import PROJECT_ROOT, Settings
+
+# Passed through to the sandbox: not secrets, needed for correct numerics on some CPUs.
+PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+class _CappedReader(threading.Thread):
+    """Drains a pipe to the end, keeping at most `cap` bytes (so the child never blocks)."""
+
+    def __init__(self, stream, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.buf = bytearray()
+        self.total = 0
+
+    def run(self) -> None:
+        try:
+            while chunk := self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536):
+                self.total += len(chunk)
+                room = self.cap - len(self.buf)
+                if room > 0:
+                    self.buf += chunk[:room]
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.buf)
+
+    def text(self) -> str:
+        s = self.buf.decode("utf-8", errors="replace")
+        return s + (f"\n[... {self.total - len(self.buf)} more bytes not kept]" if self.truncated else "")
+
+
+def hidden_paths(settings: Settings) -> list[str]:
+    """Directories the candidate must not see: tasks, rubrics, data, tests and other project folders."""
+    keep = {PROJECT_ROOT / "grader"}
+    prefix = Path(sys.prefix).resolve()
+    paths = {settings.tasks_dir, settings.rubrics_dir, settings.data_dir}
+    if PROJECT_ROOT.is_dir():
+        for child in PROJECT_ROOT.iterdir():
+            if child.is_dir() and child not in keep and not prefix.is_relative_to(child.resolve()):
+                paths.add(child)
+    return sorted(str(Path(p).resolve()) for p in paths if Path(p).is_dir())
+
+
+def exposed_paths() -> list[str]:
+    """Directories the harness needs to run: the Python install, the venv and the grader package."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (PROJECT_ROOT / "grader").resolve()}
+    return sorted(str(p) for p in paths)
+
+
+def sandbox_env(settings: Settings, workdir: str, threads: int = 1) -> dict[str, str]:
+    """A scrubbed environment: no GRADER_* settings, secrets, broker or database URLs."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "TF_NUM_INTRAOP_THREADS": str(threads),
+        "TF_NUM_INTEROP_THREADS": str(threads),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MPLBACKEND": "Agg",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
+    env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
+    return env
+
+
+class ProcessSandbox:
+    """Runs each request in a new launcher → init → harness process tree."""
+
+    def __init__(self, *, settings: Settings) -> None:
+        self.settings = settings
+        self.is_root = hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")
+
+    def run(self, request: RunRequest) -> RunResult:
+        result = self._run(request, isolate=self.is_root)
+        if result.sandbox_error and "isolation failed" in result.sandbox_error and self.settings.isolation == "auto":
+            retry = self._run(request, isolate=False)
+            retry.warnings.insert(0, f"full isolation unavailable ({result.sandbox_error}); ran without it")
+            return retry
+        return result
+
+    def _run(self, request: RunRequest, *, isolate: bool) -> RunResult:
+        s = self.settings
+        started = time.monotonic()
+        warnings: list[str] = []
+        if not isolate:
+            if s.isolation == "strict":
+                return RunResult(b"", "", "", sandbox_error="strict isolation required but not available (needs root on Linux)")
+            warnings.append("no network namespace: the submission's network access was not blocked")
+            warnings.append("not run as an unprivileged uid: files readable by the grader were readable")
+        cgroup = Cgroup.create(memory_mb=request.memory_mb, max_pids=request.max_pids) if self.is_root else None
+        if cgroup is None:
+            warnings.append("no cgroup: memory capped by RLIMIT_AS, processes by RLIMIT_NPROC only")
+        workdir = tempfile.mkdtemp(prefix="dlgrader-")
+        channel_r, channel_w = os.pipe()
+        status_r, status_w = os.pipe()
+        cfg = {
+            "isolate": isolate,
+            "drop": isolate,
+            "uid": s.sandbox_uid,
+            "gid": s.sandbox_gid,
+            "hide": hidden_paths(s) if isolate else [],
+            "expose": exposed_paths(),
+            "workdir": workdir,
+            "tmp_mb": s.sandbox_tmp_mb,
+            "cgroup_procs": cgroup.procs_files if cgroup else [],
+            "channel_fd": channel_w,
+            "status_fd": status_w,
+            "cpu_s": request.cpu_s,
+            "file_size_mb": request.file_size_mb,
+            "open_files": request.open_files,
+            "nproc": request.max_pids * 8 if isolate else 0,
+            "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
+            "env": sandbox_env(s, workdir),
+        }
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-m", "grader.sandbox.launcher", json.dumps(cfg)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(channel_w, status_w),
+                env=sandbox_env(s, workdir),
+                cwd=str(PROJECT_ROOT),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            for fd in (channel_r, channel_w, status_r, status_w):
+                os.close(fd)
+            self._cleanup(cgroup, workdir)
+            return RunResult(b"", "", "", sandbox_error=f"could not start sandbox: {exc}", warnings=warnings)
+        os.close(channel_w)
+        os.close(status_w)
+        out = _CappedReader(proc.stdout, request.output_cap_bytes)
+        err = _CappedReader(proc.stderr, request.output_cap_bytes)
+        chan = _CappedReader(os.fdopen(channel_r, "rb", buffering=0), request.observation_cap_bytes)
+        stat = _CappedReader(os.fdopen(status_r, "rb", buffering=0), 1 << 16)
+        for reader in (out, err, chan, stat):
+            reader.start()
+        threading.Thread(target=_feed, args=(proc.stdin, json.dumps(request.job).encode()), daemon=True).start()
+
+        timed_out = False
+        try:
+            proc.wait(timeout=request.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        statuses = _status_lines(stat)
+        # Kill whatever is left: the whole cgroup, the launcher's group and the harness's session.
+        if cgroup:
+            cgroup.kill_all()
+        for pgid in (proc.pid, *[m["harness_pid"] for m in statuses if "harness_pid" in m]):
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        proc.kill()
+        proc.wait()
+        for reader in (out, err, chan, stat):
+            reader.join(timeout=5)
+        statuses = _status_lines(stat)
+        result = RunResult(
+            channel=bytes(chan.buf),
+            stdout=out.text(),
+            stderr=err.text(),
+            timed_out=timed_out,
+            warnings=warnings,
+        )
+        if chan.truncated:
+            result.warnings.append("observation channel exceeded its cap; later observations were dropped")
+        for msg in statuses:
+            if "exit" in msg:
+                result.exit_code = msg["exit"]
+            elif "signal" in msg:
+                result.signal = msg["signal"]
+            elif "error" in msg and not timed_out:
+                result.sandbox_error = msg["error"]
+        if cgroup:
+            result.peak_memory_mb = cgroup.peak_mb()
+            result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
+        self._cleanup(cgroup, workdir)
+        result.duration_s = time.monotonic() - started
+        return result
+
+    @staticmethod
+    def _cleanup(cgroup: Cgroup | None, workdir: str) -> None:
+        if cgroup:
+            cgroup.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _feed(stdin, data: bytes) -> None:
+    try:
+        stdin.write(data)
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _status_lines(reader: _CappedReader) -> list[dict]:
+    msgs = []
+    for line in bytes(reader.buf).splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(msg, dict):
+            msgs.append(msg)
+    return msgs

@@ -1,0 +1,55 @@
+"""The one settings object: every knob, env prefix GRADER_, units in the names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".cache" / "dlgrader"
+
+
+class Settings(BaseSettings):
+    """Grader configuration, read from GRADER_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GRADER_", extra="ignore")
+
+    env: str = "dev"
+    tasks_dir: Path = PROJECT_ROOT / "tasks"
+    rubrics_dir: Path = PROJECT_ROOT / "rubrics"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+
+    # Sandbox defaults; a task's metadata may override timeout_s and memory_mb.
+    timeout_s: float = 60.0
+    memory_mb: int = 2048
+    cpu_s: int = 120
+    max_pids: int = 64
+    file_size_mb: int = 16
+    open_files: int = 256
+    output_cap_kib: int = 64
+    observation_cap_mb: int = 16
+    sandbox_uid: int = 65534
+    sandbox_gid: int = 65534
+    sandbox_tmp_mb: int = 64
+    # "auto": isolate as far as the OS allows and warn in the report about the rest;
+    # "strict": refuse to grade (sandbox_error) when full isolation is not available.
+    isolation: str = "auto"
+    max_submission_kib: int = 256
+    reference_cache: bool = True
+    # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
+    seed_salt: str = ""
+
+    webhook_secret: str = "dev-secret"
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> "Settings":
+        if self.env != "dev" and self.webhook_secret == "dev-secret":
+            raise ValueError("GRADER_WEBHOOK_SECRET must be set outside GRADER_ENV=dev")
+        if self.isolation not in ("auto", "strict"):
+            raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
+        return self

@@ -1,0 +1,10 @@
+import torch
+
+
+class MyModel(torch.nn.Module):
+    def __init__(self):
+        super(MyModel, self).__init__()
+        self.dense = torch.nn.Linear(2, 1)
+
+    def forward(self, inputs):
+        return self.dense(inputs)
