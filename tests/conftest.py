@@ -1,0 +1,66 @@
+"""Shared fixtures: settings with a private data dir, a grading function, variant discovery."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade
+from grader.models import Report, Submission
+from grader.references import ReferenceCache
+from grader.sandbox.process import ProcessSandbox
+from grader.settings import Settings
+from grader.taskspec import load_task
+
+VARIANTS = Path(__file__).parent / "variants"
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    # One reference cache for the whole run (shared by xdist workers: writes are atomic).
+    data = tmp_path_factory.getbasetemp().parent / "grader-data"
+    return Settings(data_dir=data, env="dev")
+
+
+@pytest.fixture(scope="session")
+def grade_code(settings):
+    """grade_code(task_id, code) -> Report, through the real process sandbox."""
+    sandbox = ProcessSandbox(settings=settings)
+    cache = ReferenceCache(settings.data_dir / "references")
+
+    def run(task_id: str, code: str, **overrides) -> Report:
+        s = settings.model_copy(update=overrides) if overrides else settings
+        task = load_task(task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
+        return grade(task, Submission(task_id=task_id, code=code), sandbox=ProcessSandbox(settings=s) if overrides else sandbox, settings=s, cache=cache)
+
+    return run
+
+
+EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.M)
+
+
+def parse_expectation(code: str) -> dict:
+    """`# expect: full` | `# expect: fail=a,b` | `# expect: status=compile_error` (may combine with ;)."""
+    m = EXPECT.search(code)
+    if not m:
+        raise ValueError("variant has no '# expect:' line")
+    out: dict = {"fail": set(), "status": "graded", "full": False}
+    for part in m.group(1).split(";"):
+        part = part.strip()
+        if part == "full":
+            out["full"] = True
+        elif part.startswith("fail="):
+            out["fail"] = {x.strip() for x in part[5:].split(",") if x.strip()}
+        elif part.startswith("status="):
+            out["status"] = part[7:].strip()
+        else:
+            raise ValueError(f"bad expectation {part!r}")
+    return out
+
+
+def variant_files() -> list[Path]:
+    return sorted(VARIANTS.glob("*/*.py"))

@@ -1,0 +1,12 @@
+# expect: fail=one_linear_2_1,output_values,trains
+import torch
+
+
+class MyModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dense = torch.nn.Linear(2, 2)
+        self.out = torch.nn.Linear(2, 1)
+
+    def forward(self, inputs):
+        return self.out(self.dense(inputs))
