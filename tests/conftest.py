@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -32,10 +33,15 @@ def grade_code(settings):
     sandbox = ProcessSandbox(settings=settings)
     cache = ReferenceCache(settings.data_dir / "references")
 
-    def run(task_id: str, code: str, **overrides) -> Report:
-        s = settings.model_copy(update=overrides) if overrides else settings
-        task = load_task(task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
-        return grade(task, Submission(task_id=task_id, code=code), sandbox=ProcessSandbox(settings=s) if overrides else sandbox, settings=s, cache=cache)
+    def run(task_id: str, code: str, **limits) -> Report:
+        """limits (timeout_s, memory_mb) override the task's own, for hostile-submission tests."""
+        task = load_task(task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir)
+        if limits:
+            # Reference observations are computed first under the task's own limits (cached).
+            grade(task, Submission(task_id=task_id, code=task.spec.reference), sandbox=sandbox, settings=settings, cache=cache)
+            spec = task.spec.model_copy(update={"limits": task.spec.limits.model_copy(update=limits)})
+            task = dataclasses.replace(task, spec=spec)
+        return grade(task, Submission(task_id=task_id, code=code), sandbox=sandbox, settings=settings, cache=cache)
 
     return run
 

@@ -53,6 +53,16 @@ def describe(exc: BaseException) -> dict:
     return {"type": name, "message": _safe_str(exc), "traceback": tb}
 
 
+def _finish() -> None:
+    """Flush what the candidate printed, then exit without running its atexit hooks or finalizers."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    os._exit(0)
+
+
 def main() -> None:
     channel = Channel(int(sys.argv[1]))
     raw = sys.stdin.buffer.read()
@@ -75,7 +85,7 @@ def main() -> None:
         lineno = getattr(exc, "lineno", None)
         text = (getattr(exc, "text", None) or "").rstrip("\n")
         channel.send({"event": "compile_error", "line": lineno, "text": text[:500], "message": _safe_str(exc)})
-        os._exit(0)
+        _finish()
 
     path = os.path.join(os.getcwd(), "submission.py")
     with open(path, "w", encoding="utf-8") as fh:
@@ -87,7 +97,7 @@ def main() -> None:
         exec(code, module.__dict__)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
         channel.send({"event": "import_error", **describe(exc)})
-        os._exit(0)
+        _finish()
 
     for item in job["plan"]:
         probe = probes["probe_" + item["probe"]]
@@ -101,8 +111,7 @@ def main() -> None:
             msg["error"] = describe(exc)
         channel.send(msg)
     channel.send({"event": "done"})
-    # Skip interpreter shutdown: atexit hooks and finalizers the candidate registered never run.
-    os._exit(0)
+    _finish()
 
 
 if __name__ == "__main__":

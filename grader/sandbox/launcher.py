@@ -55,21 +55,21 @@ def _closed_ancestor(path: str) -> str | None:
     return None
 
 
-def _expose(paths: list[str]) -> None:
-    """Make paths the sandbox needs (the Python install, the venv, the harness) reachable when they
-    sit under a directory closed to others: cover that directory with an empty tmpfs and bind-mount
-    just the needed paths back into it. This also hides everything else there (e.g. root's home)."""
-    plan: dict[str, list[tuple[str, int]]] = {}
-    for path in paths:
-        top = _closed_ancestor(path)
-        if top and top != path:
-            plan.setdefault(top, []).append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
-    for top, entries in plan.items():
-        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-        for path, fd in entries:
+def _cover_and_expose(covers: list[str], expose: list[str]) -> None:
+    """Cover directories with fresh, empty tmpfs mounts (shared scratch space like /tmp, and any
+    directory closed to others, such as a 0700 /root, above a path the harness needs), then
+    bind-mount back just the paths the harness needs (Python install, venv, grader package)."""
+    tops = {c for c in covers if os.path.isdir(c)}
+    tops |= {t for t in map(_closed_ancestor, expose) if t and t not in expose}
+    tops = {t for t in tops if not any(t.startswith(o + os.sep) for o in tops)}  # outermost only
+    fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in expose}
+    for top in sorted(tops, key=len):
+        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for path, fd in fds.items():
+        if any(path == t or path.startswith(t + os.sep) for t in tops):
             os.makedirs(path, mode=0o755, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}", path, "", MS_BIND | MS_REC)
-            os.close(fd)
+        os.close(fd)
 
 
 def _limits(cfg: dict) -> None:
@@ -93,11 +93,11 @@ def _init(cfg: dict, report) -> None:
         for path in cfg["hide"]:
             if os.path.isdir(path):
                 _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
-        _expose(cfg["expose"])
+        _cover_and_expose(cfg["cover"], cfg["expose"])
+        # The only writable place: a private tmpfs work dir owned by the sandbox uid.
+        os.makedirs(workdir, mode=0o700, exist_ok=True)
         owner = f"uid={cfg['uid']},gid={cfg['gid']}"
         _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=0700,{owner}")
-        if os.path.isdir("/dev/shm"):
-            _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=0700,{owner}")
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     status_fd = cfg["status_fd"]
     harness = os.fork()

@@ -19,6 +19,9 @@ from grader.settings import PROJECT_ROOT, Settings
 
 # Passed through to the sandbox: not secrets, needed for correct numerics on some CPUs.
 PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# World-writable scratch space, replaced by empty private mounts inside the sandbox, so nothing
+# the candidate writes outlives it or reaches another sandbox.
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
 
 
 class _CappedReader(threading.Thread):
@@ -125,6 +128,7 @@ class ProcessSandbox:
             "gid": s.sandbox_gid,
             "hide": hidden_paths(s) if isolate else [],
             "expose": exposed_paths(),
+            "cover": list(SCRATCH_DIRS),
             "workdir": workdir,
             "tmp_mb": s.sandbox_tmp_mb,
             "cgroup_procs": cgroup.procs_files if cgroup else [],

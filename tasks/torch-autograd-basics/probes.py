@@ -1,0 +1,60 @@
+import torch
+
+from grader.harness.kit import randn
+
+# Captured when the probes load, before the candidate's module is imported.
+_REQUIRES_GRAD = torch._C.TensorBase.requires_grad.__get__
+_GRAD_FN = torch._C.TensorBase.grad_fn.__get__
+_GRAD = torch._C.TensorBase.grad.__get__
+_DETACH = torch._C.TensorBase.detach
+_CLONE = torch._C.TensorBase.clone
+
+# trial -> (shape, dtype, x.requires_grad, x already has a .grad, non-contiguous layout)
+CASES = {
+    0: ((5,), torch.float32, False, False, None),
+    1: ((3, 4), torch.float64, True, False, None),
+    2: ((2, 3, 4), torch.float32, True, True, None),
+    3: ((), torch.float64, False, False, None),
+    4: ((3, 4), torch.float32, True, True, "transpose"),
+    5: ((6,), torch.float64, True, True, "stride"),
+}
+
+
+def _input(seed, trial):
+    shape, dtype, requires_grad, has_grad, layout = CASES[trial]
+    if layout == "transpose":
+        x = randn(seed, shape[1], shape[0], dtype=dtype).t()
+    elif layout == "stride":
+        x = randn(seed, 2 * shape[0], dtype=dtype)[::2]
+    else:
+        n = 1
+        for s in shape:
+            n *= s
+        x = randn(seed, n, dtype=dtype).reshape(shape).clone()
+    if requires_grad:
+        x.requires_grad_(True)
+    if has_grad:
+        x.grad = randn(seed, *shape, dtype=dtype, label="existing-grad")
+    return x
+
+
+def _is_tensor(t):
+    return isinstance(t, torch.Tensor)
+
+
+def probe_call(mod, seed, trial):
+    x = _input(seed, trial)
+    result = mod.quadratic_grad(x)
+    grad_after = _GRAD(x)
+    return {
+        "result": result,
+        "result_graph": {
+            "requires_grad": bool(_REQUIRES_GRAD(result)) if _is_tensor(result) else None,
+            "has_grad_fn": (_GRAD_FN(result) is not None) if _is_tensor(result) else None,
+        },
+        "x_after": {
+            "requires_grad": bool(_REQUIRES_GRAD(x)),
+            "grad": None if grad_after is None else _CLONE(_DETACH(grad_after)),
+            "values": _CLONE(_DETACH(x)),
+        },
+    }

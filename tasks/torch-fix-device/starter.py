@@ -1,0 +1,13 @@
+import torch
+
+def evaluate(model, loader, device):
+    model.to(device)
+    model.eval()
+    correct = 0
+    total = 0
+    with torch.no_grad():
+        for x, y in loader:
+            preds = model(x).argmax(1)
+            correct += (preds == y).sum().item()
+            total += y.numel()
+    return correct / total

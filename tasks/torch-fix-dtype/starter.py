@@ -1,0 +1,5 @@
+import torch.nn as nn
+
+
+def classification_loss(logits, labels):
+    return nn.CrossEntropyLoss()(logits, labels)

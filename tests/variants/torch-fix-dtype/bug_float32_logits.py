@@ -1,0 +1,6 @@
+# expect: fail=loss_int64_labels,loss_int32_labels,loss_float_labels
+import torch.nn.functional as F
+
+
+def classification_loss(logits, labels):
+    return F.cross_entropy(logits.float(), labels.long())  # float64 logits give a float32 loss

@@ -1,0 +1,8 @@
+# expect: fail=loss_int64_labels,loss_int32_labels,loss_float_labels,gradient
+import torch
+import torch.nn as nn
+
+
+def classification_loss(logits, labels):
+    probs = torch.softmax(logits, dim=1)  # CrossEntropyLoss already applies log-softmax
+    return nn.CrossEntropyLoss()(probs, labels.long())

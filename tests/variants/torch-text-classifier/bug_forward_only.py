@@ -1,0 +1,15 @@
+# expect: fail=architecture,eval_logits,train_logits,gradient
+# Only the forward direction: unidirectional LSTM, hidden[-1] into Linear(128, 64).
+import torch.nn as nn
+
+
+class TextClassifier(nn.Module):
+    def __init__(self, vocab_size, embed_dim, num_classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.encoder = nn.LSTM(embed_dim, 128, batch_first=True)
+        self.classifier = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, num_classes))
+
+    def forward(self, x):
+        _, (hidden, _) = self.encoder(self.embedding(x))
+        return self.classifier(hidden[-1])

@@ -1,0 +1,16 @@
+# expect: fail=architecture,eval_logits,train_logits,gradient
+# LSTM hidden size 64 (and a head resized to match).
+import torch
+import torch.nn as nn
+
+
+class TextClassifier(nn.Module):
+    def __init__(self, vocab_size, embed_dim, num_classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.encoder = nn.LSTM(embed_dim, 64, batch_first=True, bidirectional=True)
+        self.classifier = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, num_classes))
+
+    def forward(self, x):
+        _, (hidden, _) = self.encoder(self.embedding(x))
+        return self.classifier(torch.cat([hidden[0], hidden[1]], dim=1))

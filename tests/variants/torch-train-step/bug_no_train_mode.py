@@ -1,0 +1,11 @@
+# expect: fail=loss_value,train_mode,update_one_step,grads_clipped,several_steps
+import torch
+
+
+def train_step(model, batch_x, batch_y, optimizer, criterion, max_norm=1.0):
+    optimizer.zero_grad()
+    loss = criterion(model(batch_x), batch_y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
