@@ -171,6 +171,8 @@ for root in {roots!r}:
     for dirpath, dirnames, filenames in os.walk(root):
         for name in filenames:
             path = os.path.join(dirpath, name)
+            if path.startswith(os.getcwd()):
+                continue  # its own submission file
             try:
                 with open(path, errors="ignore") as fh:
                     text = fh.read()
