@@ -1,0 +1,66 @@
+"""The process backend directly: fallbacks are reported, strict mode refuses, nothing is left over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import IS_ROOT
+from grader.grading import grade
+from grader.models import Submission
+from grader.references import ReferenceCache
+from grader.sandbox.cgroups import CGROUP_ROOT, PARENT
+from grader.sandbox.process import ProcessSandbox
+from grader.taskspec import load_task
+
+TASK = "torch-linear-model"
+
+
+def _task(settings):
+    return load_task(TASK, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir)
+
+
+@pytest.mark.slow
+def test_without_root_isolation_grading_works_and_the_report_says_what_was_missing(settings, tmp_path):
+    sandbox = ProcessSandbox(settings=settings)
+    sandbox.is_root = False  # as an unprivileged user would run it
+    task = _task(settings)
+    report = grade(task, Submission(task_id=TASK, code=task.spec.reference), sandbox=sandbox, settings=settings, cache=ReferenceCache(tmp_path))
+    assert report.status.value == "graded" and report.score == report.max_score
+    joined = " ".join(report.warnings)
+    assert "network" in joined and "unprivileged" in joined and "cgroup" in joined
+
+
+def test_strict_isolation_refuses_to_grade_unisolated(settings, tmp_path):
+    strict = settings.model_copy(update={"isolation": "strict"})
+    sandbox = ProcessSandbox(settings=strict)
+    sandbox.is_root = False
+    task = _task(settings)
+    report = grade(task, Submission(task_id=TASK, code=task.spec.reference), sandbox=sandbox, settings=strict, cache=ReferenceCache(tmp_path))
+    assert report.status.value == "sandbox_error" and report.score is None
+    assert "strict isolation" in report.message
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not IS_ROOT, reason="cgroups and namespaces need root")
+def test_isolated_run_has_no_warnings_and_leaves_no_cgroup(grade_code):
+    before = {p.name for p in (CGROUP_ROOT / "memory" / PARENT).glob("*")} if (CGROUP_ROOT / "memory" / PARENT).exists() else set()
+    for _ in range(3):  # a leak would leave three groups behind
+        report = grade_code(TASK, _task_ref())
+        assert report.status.value == "graded" and report.warnings == []
+    after = {p.name for p in (CGROUP_ROOT / "memory" / PARENT).glob("*")}
+    # Other xdist workers may be mid-run; none of ours may remain beyond those.
+    assert len(after - before) <= 1
+
+
+def _task_ref() -> str:
+    return (Path(__file__).resolve().parent.parent / "tasks" / TASK / "reference.py").read_text()
+
+
+def test_report_records_environment_and_hash(grade_code):
+    code = _task_ref()
+    report = grade_code(TASK, code)
+    assert report.environment.torch and report.environment.python and report.environment.device == "cpu"
+    assert len(report.submission_sha256) == 64
+    assert report.duration_s > 0
