@@ -7,6 +7,9 @@ Two ways to run, chosen once per process:
 * CPU-only worker: a second device is emulated. Batches are `DeviceTensor`s tagged "host" or
   "device"; the probe model is placed "host" until `.to(device)` / `.cuda()`; any op that mixes
   tags (and a model forward on an input placed elsewhere) raises the same RuntimeError CUDA would.
+  `.cuda()` and `.to("cuda")` count as moves to the device, for tensors and for the model: on a
+  GPU worker they really reach `device` (cuda:0), so both kinds of worker give the same verdict.
+  Tensors the candidate creates itself (torch.zeros(...)) are untagged and mix with anything.
 
 Either way the probes only record raw facts (the returned value and its type, where the model
 ended up, the flags seen in forward); the grader compares them with the reference's.
@@ -23,17 +26,18 @@ _disabled = torch._C.DisableTorchFunctionSubclass
 _as_subclass = torch.Tensor.as_subclass
 _parse_to = torch._C._nn._parse_to
 _is_grad_enabled = torch.is_grad_enabled
-_float, _int, _bool, _type, _isinstance = float, int, bool, type, isinstance
+_float, _bool, _type, _isinstance = float, bool, type, isinstance
 _t_to, _t_detach, _t_numel = _TensorBase.to, _TensorBase.detach, _TensorBase.numel
 _t_reshape, _t_tolist = _TensorBase.reshape, _TensorBase.tolist
 
-FEATURES, HIDDEN, CLASSES, DROPOUT = 8, 32, 3, 0.5
+FEATURES, HIDDEN, CLASSES, DROPOUT, WRONG = 8, 32, 5, 0.5, 0.15
 # trial -> (samples, batch size, loader kind); trials 1 and 2 end with a partial batch.
-TRIALS = {0: (12, 1, "list"), 1: (37, 8, "list"), 2: (37, 16, "dataloader")}
+TRIALS = {0: (20, 1, "list"), 1: (37, 8, "list"), 2: (37, 16, "dataloader")}
 
 HOST, DEVICE = "host", "device"
 MIXED = "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
 CUDA = torch.cuda.is_available()
+REAL_DEVICE = torch.device("cuda") if CUDA else None  # the `device` argument on a GPU worker
 
 # ----------------------------------------------------------------------------------------------
 # CPU-only emulation of a second device
@@ -116,6 +120,11 @@ def _move(func, args, kwargs):
     return _tag(out, where)
 
 
+# Python-level Tensor methods that misbehave on a subclass (__format__ only formats 0-dim values of
+# exact type Tensor, __deepcopy__ needs new_empty) or would show the emulation's class name.
+_PLAIN_SELF = ("__format__", "__repr__", "__str__", "__deepcopy__")
+
+
 class DeviceTensor(torch.Tensor):
     """A CPU tensor that knows which emulated device ("host" or "device") it lives on."""
 
@@ -133,12 +142,14 @@ class DeviceTensor(torch.Tensor):
         if len(found) > 1:
             raise RuntimeError(MIXED)
         where = next(iter(found), HOST)
-        if name == "numpy" and where == DEVICE:
+        if name in ("numpy", "__array__") and where == DEVICE:
             raise TypeError(
                 "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
             )
         if kwargs.get("device") is not None:  # torch.as_tensor(t, device=...), torch.zeros_like(t, device=...)
             where = _tag_for(kwargs["device"])
+        if name in _PLAIN_SELF:
+            args = (_as_subclass(args[0], _Tensor), *args[1:])
         with _disabled():
             out = func(*args, **kwargs)
         return _wrap(out, where)
@@ -203,7 +214,7 @@ class ProbeClassifier(torch.nn.Module):
     def on_device(self) -> bool:
         if self._emulate:
             return self._placed == DEVICE
-        return all(p.device.type == "cuda" for p in self.parameters())
+        return all(p.device.type == REAL_DEVICE.type for p in self.parameters())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,7 +230,7 @@ def _data(seed, trial, model):
     with torch.no_grad():
         pred = model.logits(x).argmax(1)  # the model is in eval mode here
     g = generator(seed, "labels")
-    wrong = torch.rand(n, generator=g) < 0.3
+    wrong = torch.rand(n, generator=g) < WRONG
     tail = n % batch
     if tail:
         wrong[n - tail :] = True
@@ -244,7 +255,7 @@ def _run(mod, seed, trial, inputs_at, labels_at):
     x, y = _data(seed, trial, model)
     model.train()  # a correct evaluate() must switch it to eval mode itself
     if CUDA:
-        device = torch.device("cuda")
+        device = REAL_DEVICE
         x = x.to(device) if inputs_at == DEVICE else x
         y = y.to(device) if labels_at == DEVICE else y
     else:
@@ -286,8 +297,8 @@ def probe_evaluate(mod, seed, trial):
         "accuracy_value": _number(result),
         "accuracy_type": _type_name(result),
         "model_on_device": model.on_device(),
-        "training_seen": sorted({t for t, _ in seen}),
-        "grad_seen": sorted({g for _, g in seen}),
+        "modes_seen": sorted({"train" if t else "eval" for t, _ in seen}),
+        "grad_seen": sorted({"enabled" if g else "disabled" for _, g in seen}),
     }
 
 
