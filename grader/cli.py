@@ -100,6 +100,7 @@ def grade_cmd(
     as_json: bool = typer.Option(False, "--json", help="print the JSON report"),
     as_markdown: bool = typer.Option(False, "--markdown", help="print the Markdown report"),
     candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
+    candidate_view: bool = typer.Option(False, "--candidate-view", help="drop hidden checks' details (safe to share)"),
 ) -> None:
     """Grade FILE against TASK; exit 0 whenever a report was produced, whatever the score."""
     s = _settings()
@@ -109,6 +110,8 @@ def grade_cmd(
     except SubmissionRejected as exc:
         _fail(str(exc))
     report = grade(t, sub, **_deps(s))
+    if candidate_view:
+        report = reports.for_candidate(report)
     if as_json:
         print(reports.to_json(report))
     elif as_markdown:
@@ -125,7 +128,7 @@ def _print_summary(report) -> None:
     c.print(f"[bold]{report.task_id}[/bold]  {score}  status: {report.status.value}" + (f" — {report.message}" if report.message else ""))
     table = Table("check", "points", "ok", "feedback")
     for ch in report.checks:
-        table.add_row(ch.title + (" (hidden)" if ch.hidden else ""), f"{ch.points:g}/{ch.max_points:g}", "✅" if ch.passed else "❌", ch.feedback)
+        table.add_row(ch.title + (" (hidden)" if ch.hidden else ""), f"{ch.points:g}/{ch.max_points:g}", "✅" if ch.passed else "❌", reports.feedback_text(ch))
     c.print(table)
     for w in report.warnings:
         c.print(f"[yellow]warning:[/yellow] {w}")

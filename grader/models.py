@@ -151,6 +151,7 @@ class CheckResult(BaseModel):
     passed: bool
     feedback: str
     hidden: bool
+    detail: str = ""  # what the judge saw; for interviewers (see reports.for_candidate)
 
 
 class Environment(BaseModel):

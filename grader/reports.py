@@ -17,6 +17,18 @@ STATUS_TEXT = {
 }
 
 
+def for_candidate(report: Report) -> Report:
+    """A copy safe to show the candidate: hidden checks keep their feedback but lose the judge's
+    detail (expected values, failing trial), and the hidden inputs stay hidden."""
+    checks = [c.model_copy(update={"detail": ""}) if c.hidden else c for c in report.checks]
+    return report.model_copy(update={"checks": checks})
+
+
+def feedback_text(check) -> str:
+    """Feedback with the judge's detail in parentheses, when there is one."""
+    return f"{check.feedback} ({check.detail})" if check.detail else check.feedback
+
+
 def to_json(report: Report) -> str:
     """The versioned JSON integrators parse."""
     return report.model_dump_json(indent=2)
@@ -44,7 +56,7 @@ def to_markdown(report: Report) -> str:
     for c in report.checks:
         title = c.title + (" *(hidden)*" if c.hidden else "")
         mark = "✅" if c.passed else "❌"
-        lines.append(f"| {_cell(title)} | {c.points:g}/{c.max_points:g} | {mark} | {_cell(c.feedback)} |")
+        lines.append(f"| {_cell(title)} | {c.points:g}/{c.max_points:g} | {mark} | {_cell(feedback_text(c))} |")
     for w in report.warnings:
         lines += ["", f"> ⚠️ {w}"]
     for name in ("stdout", "stderr"):
@@ -66,7 +78,7 @@ def to_html(report: Report) -> str:
     e = html.escape
     rows = "".join(
         f"<tr class={'pass' if c.passed else 'fail'}><td>{e(c.title)}{' <em>(hidden)</em>' if c.hidden else ''}</td>"
-        f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td><td>{e(c.feedback)}</td></tr>"
+        f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td><td>{e(feedback_text(c))}</td></tr>"
         for c in report.checks
     )
     out = "".join(f"<h3>{n}</h3><pre>{e(getattr(report, n))}</pre>" for n in ("stdout", "stderr") if getattr(report, n).strip())

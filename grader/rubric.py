@@ -11,7 +11,7 @@ def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResul
     results = []
     for check in rubric.checks:
         v = verdicts.get(check.id, Verdict(False, "not graded"))
-        feedback = "passed" if v.passed else " ".join(x for x in (check.feedback, v.detail and f"({v.detail})") if x)
+        feedback = "passed" if v.passed else (check.feedback or "failed")
         results.append(
             CheckResult(
                 id=check.id,
@@ -20,6 +20,7 @@ def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResul
                 max_points=check.points,
                 passed=v.passed,
                 feedback=feedback,
+                detail="" if v.passed else v.detail,
                 hidden=check.hidden,
             )
         )

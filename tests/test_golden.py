@@ -17,7 +17,7 @@ def test_reference_full_starter_below_and_repeatable(task_id, grade_code):
     task = load_task(task_id, tasks_dir=S.tasks_dir, rubrics_dir=S.rubrics_dir)
     ref = grade_code(task_id, task.spec.reference)
     assert ref.status.value == "graded", ref.message
-    assert ref.score == ref.max_score, {c.id: c.feedback for c in ref.checks if not c.passed}
+    assert ref.score == ref.max_score, {c.id: c.detail for c in ref.checks if not c.passed}
     starter = grade_code(task_id, task.spec.starter)
     assert starter.status.value != "sandbox_error", starter.message
     assert starter.score < starter.max_score

@@ -21,7 +21,7 @@ def test_score_is_all_or_nothing_per_check():
     assert total == 2
     assert results[0].passed and results[0].feedback == "passed"
     assert not results[1].passed and results[1].points == 0 and results[1].hidden
-    assert "off" in results[1].feedback
+    assert "off" in results[1].detail
     _, total = score(rubric(), {})
     assert total == 0
 
@@ -58,3 +58,11 @@ def test_html_escapes_untrusted_output():
 def test_sandbox_error_has_no_score():
     md = reports.to_markdown(make_report(status=Status.sandbox_error, score=None, message="boom"))
     assert "n/a" in md and "not the candidate's fault" in md
+
+
+def test_candidate_view_drops_hidden_details_only():
+    results, total = score(rubric(), {"a": Verdict(False, "expected 3.0"), "b": Verdict(False, "expected 7.0")})
+    view = reports.for_candidate(make_report(checks=results, score=total))
+    assert view.checks[0].detail == "expected 3.0"  # visible check keeps its detail
+    assert view.checks[1].detail == "" and "7.0" not in reports.to_markdown(view)
+    assert "fix A (expected 3.0)" in reports.to_markdown(view)

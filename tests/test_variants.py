@@ -16,7 +16,7 @@ def test_variant(path, grade_code):
     want = parse_expectation(code)
     report = grade_code(path.parent.name, code)
     failed = {c.id for c in report.checks if not c.passed}
-    detail = {c.id: c.feedback for c in report.checks if not c.passed}
+    detail = {c.id: c.detail for c in report.checks if not c.passed}
     assert report.status.value == want["status"], (report.message, report.stderr[-2000:])
     if want["full"]:
         assert report.score == report.max_score, detail
