@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import platform
 import signal
+import subprocess
 from datetime import datetime, timezone
 
 from grader import judge as judging
 from grader import rubric as scoring
-from grader.models import Environment, Report, Status, Submission
+from grader.models import Environment, NeedsGpu, Report, Status, Submission
 from grader.observations import Observations, parse_channel
 from grader.references import ReferenceCache, cache_key, framework_versions
 from grader.sandbox import RunRequest, RunResult, Sandbox
@@ -29,6 +30,27 @@ def plan(task: Task, *, salt: str = "") -> list[dict]:
     return items
 
 
+def gpu_for(task: Task, settings: Settings) -> str:
+    """CUDA_VISIBLE_DEVICES for this task's sandbox: the worker's GPUs unless the task never uses one."""
+    return settings.gpu_devices if task.spec.needs_gpu is not NeedsGpu.never else ""
+
+
+def device_label(cuda_visible_devices: str) -> str:
+    """"cpu", or the GPU model read with nvidia-smi (never by initialising CUDA in this process)."""
+    if not cuda_visible_devices:
+        return "cpu"
+    first = cuda_visible_devices.split(",")[0].strip()
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", first],
+            capture_output=True, text=True, timeout=10, check=True,
+        )
+        name = out.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        name = f"gpu {first}"
+    return f"cuda ({name})"
+
+
 def request_for(task: Task, code: str, items: list[dict], settings: Settings) -> RunRequest:
     """The sandbox request: job for the harness plus limits (task metadata over settings)."""
     limits = task.spec.limits
@@ -42,6 +64,7 @@ def request_for(task: Task, code: str, items: list[dict], settings: Settings) ->
         open_files=settings.open_files,
         output_cap_bytes=settings.output_cap_kib * 1024,
         observation_cap_bytes=settings.observation_cap_mb * 1024 * 1024,
+        cuda_visible_devices=gpu_for(task, settings),
     )
 
 
@@ -49,9 +72,9 @@ class ReferenceError_(RuntimeError):
     """The reference solution did not run cleanly: the grader's fault, never the candidate's."""
 
 
-def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache) -> Observations:
+def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache, device: str) -> Observations:
     """Run (or reuse) the reference solution under the same probes in its own sandbox."""
-    key = cache_key(fingerprint=task.fingerprint, plan=items, device="cpu")
+    key = cache_key(fingerprint=task.fingerprint, plan=items, device=device)
     cached = cache.get(task.id, key)
     if cached is not None:
         return cached
@@ -101,9 +124,12 @@ def grade(task: Task, submission: Submission, *, sandbox: Sandbox, settings: Set
     """Grade one submission into a report; every failure of the candidate becomes a status."""
     started = datetime.now(timezone.utc)
     items = plan(task, salt=settings.seed_salt)
-    env = environment()
+    device = device_label(gpu_for(task, settings))
+    env = environment(device)
+    if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
+        return _report(task, submission, Status.sandbox_error, "this task needs a GPU and this worker has none", None, [], RunResult(b"", "", ""), env, started)
     try:
-        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache)
+        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache, device=device)
     except ReferenceError_ as exc:
         return _report(task, submission, Status.sandbox_error, str(exc), None, [], RunResult(b"", "", ""), env, started)
     run = sandbox.run(request_for(task, submission.code, items, settings))

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # "strict": refuse to grade (sandbox_error) when full isolation is not available.
     isolation: str = "auto"
     max_submission_kib: int = 256
+    # CUDA_VISIBLE_DEVICES for sandboxes of tasks with needs_gpu optional/required ("" = CPU only).
+    # The grader never initialises CUDA itself; only the sandboxed harness does.
+    gpu_devices: str = ""
     reference_cache: bool = True
     # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
     seed_salt: str = ""

@@ -19,6 +19,7 @@ class RunRequest:
     open_files: int
     output_cap_bytes: int
     observation_cap_bytes: int
+    cuda_visible_devices: str = ""
 
 
 @dataclass

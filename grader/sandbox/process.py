@@ -70,7 +70,7 @@ def exposed_paths() -> list[str]:
     return sorted(str(p) for p in paths)
 
 
-def sandbox_env(settings: Settings, workdir: str, threads: int = 1) -> dict[str, str]:
+def sandbox_env(settings: Settings, workdir: str, threads: int = 1, cuda_visible_devices: str = "") -> dict[str, str]:
     """A scrubbed environment: no GRADER_* settings, secrets, broker or database URLs."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -85,7 +85,9 @@ def sandbox_env(settings: Settings, workdir: str, threads: int = 1) -> dict[str,
         "TF_NUM_INTEROP_THREADS": str(threads),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "MPLBACKEND": "Agg",
-        "CUDA_VISIBLE_DEVICES": "",
+        "CUDA_VISIBLE_DEVICES": cuda_visible_devices,
+        # Ask NVML, not the CUDA driver, whether a GPU exists, so that probing never creates a context.
+        "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
     }
     env.update({k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ})
     return env
@@ -139,7 +141,7 @@ class ProcessSandbox:
             "open_files": request.open_files,
             "nproc": request.max_pids * 8 if isolate else 0,
             "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
-            "env": sandbox_env(s, workdir),
+            "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
         }
         try:
             proc = subprocess.Popen(

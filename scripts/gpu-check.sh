@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one command for a lent GPU machine: GPU tests, then a short timing of graded runs on CUDA.
+# It uses the machine's own Python/torch (the GPU machine cannot reach package registries).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+nvidia-smi -L
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+python3 -c "import torch, pydantic, pydantic_settings, typer, rich; print('torch', torch.__version__)"
+python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py
+for i in 1 2 3; do
+  /usr/bin/time -f "grade on GPU: %e s" env GRADER_GPU_DEVICES=0 python3 -m grader grade --task torch-fix-device tasks/torch-fix-device/reference.py
+done

@@ -1,0 +1,34 @@
+"""GPU worker path: runs only where a CUDA GPU is present (scripts/gpu-check.sh on a lent machine)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from grader.grading import grade
+from grader.models import Submission
+from grader.references import ReferenceCache
+from grader.sandbox.process import ProcessSandbox
+from grader.taskspec import load_task
+
+
+def _has_gpu() -> bool:
+    if not shutil.which("nvidia-smi"):
+        return False
+    return subprocess.run(["nvidia-smi", "-L"], capture_output=True).returncode == 0
+
+
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not _has_gpu(), reason="no CUDA GPU on this machine (nvidia-smi absent or failing)")]
+
+
+@pytest.mark.parametrize("variant, full", [("reference", True), ("starter", False)])
+def test_fix_device_on_real_cuda(settings, tmp_path, variant, full):
+    gpu = settings.model_copy(update={"gpu_devices": "0"})
+    task = load_task("torch-fix-device", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
+    code = task.spec.reference if variant == "reference" else task.spec.starter
+    report = grade(task, Submission(task_id=task.id, code=code), sandbox=ProcessSandbox(settings=gpu), settings=gpu, cache=ReferenceCache(tmp_path))
+    assert report.environment.device.startswith("cuda")
+    assert report.status.value == "graded", report.message + report.stderr[-2000:]
+    assert (report.score == report.max_score) is full
