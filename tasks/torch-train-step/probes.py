@@ -77,11 +77,11 @@ def _type_name(value):
 
 
 def _number(value):
-    """The returned loss as a float64 scalar tensor, whatever it was returned as (None if not a number)."""
+    """The returned loss as a float64 scalar tensor, whatever it was returned as."""
     try:
         return torch.as_tensor(value, dtype=torch.float64).detach().clone().reshape(())
     except Exception:
-        return None
+        raise TypeError(f"train_step returned {_type_name(value)}, which is not a single number") from None
 
 
 def _params(model):

@@ -1,0 +1,113 @@
+import numpy as np
+import tensorflow as tf
+import keras
+
+from grader.harness.kit import sub_seed
+
+# probe_steps: (batch size, inputs, outputs, optimizer) per trial; one batch, several steps.
+STEP_SETUPS = {0: (8, 4, 2, "sgd"), 1: (1, 3, 3, "momentum"), 2: (16, 5, 1, "adam")}
+N_STEPS = 4
+# probe_train_mode: optimizer per trial; a model with BatchNormalization and Dropout.
+MODE_SETUPS = {0: "momentum", 1: "adam", 2: "sgd"}
+MODE_STEPS = 2
+
+
+def _rng(seed, *label):
+    return np.random.default_rng(sub_seed(seed, *label))
+
+
+def _set_weights(model, seed):
+    """Deterministic weights chosen by layer position, variable name and shape, not by Keras'
+    initializers or its process-global layer names."""
+    for i, layer in enumerate(model.layers):
+        for v in layer.weights:
+            shape = tuple(v.shape)
+            rng = _rng(seed, "weight", i, v.name, shape)
+            if v.name == "moving_mean":
+                value = np.zeros(shape)
+            elif v.name == "moving_variance":
+                value = np.ones(shape)
+            elif v.name == "gamma":
+                value = 1.0 + 0.1 * rng.standard_normal(shape)
+            else:
+                bound = 1.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.1
+                value = rng.uniform(-bound, bound, shape)
+            v.assign(value.astype("float32"))
+
+
+def _optimizer(kind):
+    # Learning rates small enough that descent lowers the loss within a few steps, for any seed,
+    # even with a summed loss (larger gradients) or absolute error.
+    if kind == "sgd":
+        return keras.optimizers.SGD(learning_rate=0.05)
+    if kind == "momentum":
+        return keras.optimizers.SGD(learning_rate=0.02, momentum=0.9)
+    return keras.optimizers.Adam(learning_rate=0.01)
+
+
+def _tensor(seed, *shape, label):
+    return tf.constant(_rng(seed, label).standard_normal(shape).astype("float32"))
+
+
+def _type_name(value):
+    t = type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _number(value):
+    """The returned loss as a float64 scalar array, whatever it was returned as."""
+    try:
+        return np.array(np.asarray(value, dtype=np.float64).reshape(()))
+    except Exception:
+        raise TypeError(f"train_step returned {_type_name(value)}, which is not a single number") from None
+
+
+def _values(variables):
+    return [np.array(v.numpy()) for v in variables]
+
+
+def probe_steps(mod, seed, trial):
+    batch, n_in, n_out, opt_kind = STEP_SETUPS[trial]
+    keras.utils.set_random_seed(sub_seed(seed, "build"))
+    model = keras.Sequential(
+        [keras.Input((n_in,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(n_out)]
+    )
+    _set_weights(model, seed)
+    opt = _optimizer(opt_kind)
+    x = _tensor(seed, batch, n_in, label="x")
+    y = _tensor(seed, batch, n_out, label="y")
+    returned = [mod.train_step(model, x, y, opt) for _ in range(N_STEPS)]
+    losses = [_number(r) for r in returned]
+    return {
+        "loss_type": _type_name(returned[0]),
+        "first_loss": losses[0],
+        "losses": [float(v) for v in losses],
+        "trajectory": {"losses": losses, "variables": _values(model.trainable_variables)},
+    }
+
+
+def probe_train_mode(mod, seed, trial):
+    keras.utils.set_random_seed(sub_seed(seed, "build"))
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(12, use_bias=False),  # a bias before BatchNormalization gets no gradient
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+            keras.layers.Dropout(0.3, seed=sub_seed(seed, "dropout") % 10_000),
+            keras.layers.Dense(2),
+        ]
+    )
+    _set_weights(model, seed)
+    bn = model.layers[1]
+    opt = _optimizer(MODE_SETUPS[trial])
+    losses = []
+    for step in range(MODE_STEPS):
+        x = 2.0 * _tensor(seed, 10, 6, label=f"mode-x-{step}")
+        y = _tensor(seed, 10, 2, label=f"mode-y-{step}")
+        losses.append(_number(mod.train_step(model, x, y, opt)))
+    return {
+        "losses": losses,
+        "variables": _values(model.trainable_variables),
+        "moving_stats": _values([bn.moving_mean, bn.moving_variance]),
+    }

@@ -1,0 +1,10 @@
+# expect: fail=returns_float
+import tensorflow as tf
+
+
+def train_step(model, x, y, optimizer):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x, training=True) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss.numpy()  # numpy.float32, not a Python float
