@@ -159,6 +159,10 @@ def plain(enc: Any) -> Any:
     if kind == "dict":
         return {k: plain(v) for k, v in enc["items"].items()}
     if kind in ("tensor", "ndarray"):
+        values = enc.get("values")
+        if enc["shape"] in ([], [1]) and values and len(values) == 1:
+            v = values[0]  # a scalar tensor reads as its number
+            return float("nan") if isinstance(v, str) else v
         return {"dtype": enc["dtype"], "shape": enc["shape"]}
     return {"object": enc.get("type")}
 

@@ -104,6 +104,8 @@ def test_custom_comparators():
     assert judge_trial(dec, obs(d(l=seq(3.0, 2.0, 1.0))), obs(d())).passed
     assert not judge_trial(dec, obs(d(l=seq(1.0, 2.0))), obs(d())).passed
     assert not judge_trial(dec, obs(d(l=seq(3.0, "nan", 1.0))), obs(d())).passed
+    scalars = {"kind": "list", "type": "list", "items": [tensor([3.0], shape=[]), tensor([1.0], shape=[])]}
+    assert judge_trial(dec, obs(d(l=scalars)), obs(d())).passed  # 0-d tensors read as numbers
 
 
 def test_verdict_is_plain_data():
