@@ -14,6 +14,7 @@ from rich.table import Table
 from grader import reports
 from grader.grading import grade
 from grader.models import Status
+from grader.packs import combine, load_packs
 from grader.references import ReferenceCache
 from grader.sandbox.process import ProcessSandbox
 from grader.settings import Settings
@@ -132,6 +133,57 @@ def _print_summary(report) -> None:
     c.print(table)
     for w in report.warnings:
         c.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@app.command()
+def packs(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """List the interview packs (ordered task sets with a time budget)."""
+    s = _settings()
+    try:
+        all_packs = load_packs(s.tasks_dir)
+    except TaskInvalid as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps([p.model_dump() for p in all_packs], indent=2))
+        return
+    table = Table("id", "title", "minutes", "tasks")
+    for p in all_packs:
+        table.add_row(p.id, p.title, str(p.minutes), "\n".join(p.tasks))
+    Console().print(table)
+
+
+@app.command(name="grade-pack")
+def grade_pack(
+    folder: Path = typer.Argument(..., metavar="DIR", help="folder with one <task-id>.py per task of the pack"),
+    pack_id: str = typer.Option(..., "--pack", help="pack id (see `grader packs`)"),
+    as_json: bool = typer.Option(False, "--json", help="print the JSON report"),
+    candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
+) -> None:
+    """Grade a candidate's pack: DIR/<task-id>.py for each task; a missing file scores 0."""
+    s = _settings()
+    try:
+        pack = next((p for p in load_packs(s.tasks_dir) if p.id == pack_id), None)
+    except TaskInvalid as exc:
+        _fail(str(exc))
+    if pack is None:
+        _fail(f"unknown pack {pack_id!r} (see `grader packs`)")
+    if not folder.is_dir():
+        _fail(f"{folder}: not a folder")
+    subs = {}
+    for tid in pack.tasks:
+        path = folder / f"{tid}.py"
+        if path.exists():
+            try:
+                subs[tid] = read_submission(path, task_id=tid, max_kib=s.max_submission_kib, candidate_id=candidate)
+            except SubmissionRejected as exc:
+                _fail(str(exc))
+    if not subs:
+        _fail(f"{folder}: none of {', '.join(f'{t}.py' for t in pack.tasks)} found")
+    tasks = {tid: _task(tid, s) for tid in pack.tasks}
+    deps = _deps(s)
+    graded = {tid: grade(tasks[tid], sub, **deps) for tid, sub in subs.items()}
+    result = combine(pack, graded, {tid: t.rubric.max_score for tid, t in tasks.items()}, candidate_id=candidate)
+    print(result.model_dump_json(indent=2) if as_json else reports.pack_to_markdown(result))
 
 
 @app.command()

@@ -73,6 +73,24 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pack_to_markdown(pack) -> str:
+    """A pack's combined report: a summary table, then each task's report."""
+    lines = [
+        f"# {pack.title} ({pack.minutes} min): {pack.score:g} / {pack.max_score:g}",
+        "",
+        *([f"**Candidate:** {pack.candidate_id}", ""] if pack.candidate_id else []),
+        "| Task | Score | Status |",
+        "|---|---:|---|",
+    ]
+    for e in pack.tasks:
+        status = e.report.status.value if e.report else "not submitted"
+        lines.append(f"| {e.task_id} | {e.score:g}/{e.max_score:g} | {status} |")
+    for e in pack.tasks:
+        if e.report:
+            lines += ["", to_markdown(e.report).replace("\n# ", "\n## ").replace("# ", "## ", 1)]
+    return "\n".join(lines) + "\n"
+
+
 def to_html(report: Report) -> str:
     """A standalone HTML page of the report."""
     e = html.escape
