@@ -64,3 +64,21 @@ def test_report_records_environment_and_hash(grade_code):
     assert report.environment.torch and report.environment.python and report.environment.device == "cpu"
     assert len(report.submission_sha256) == 64
     assert report.duration_s > 0
+
+
+@pytest.mark.slow
+def test_reference_observations_are_computed_once_per_cache(settings, tmp_path):
+    class Counting(ProcessSandbox):
+        runs = 0
+
+        def run(self, request):
+            Counting.runs += 1
+            return super().run(request)
+
+    sandbox, cache = Counting(settings=settings), ReferenceCache(tmp_path)
+    task = _task(settings)
+    for _ in range(2):
+        report = grade(task, Submission(task_id=TASK, code=task.spec.starter), sandbox=sandbox, settings=settings, cache=cache)
+        assert report.status.value == "graded"
+    assert Counting.runs == 3  # one reference run, two candidate runs
+    assert len(list(tmp_path.glob(f"{TASK}-*.json"))) == 1
