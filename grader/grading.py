@@ -98,6 +98,10 @@ def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
     """Status and a one-line message from what the sandbox and the channel say."""
     if run.sandbox_error:
         return Status.sandbox_error, f"sandbox error: {run.sandbox_error}"
+    if not obs.ready and not obs.tampered:
+        # The submission's code had not run yet: the grader's own setup failed or was too slow.
+        why = "timed out" if run.timed_out else "ran out of memory" if run.memory_exceeded else f"exit {run.exit_code}, signal {run.signal}"
+        return Status.sandbox_error, f"sandbox error: the harness failed before running the submission ({why}): {run.stderr.strip()[-300:]}"
     if obs.tampered:
         return Status.runtime_error, f"the submission wrote to the grader's observation channel ({obs.tampered}); no points awarded"
     if obs.compile_error:

@@ -18,7 +18,7 @@ class _ErrorInfo(BaseModel):
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    event: Literal["start", "compile_error", "import_error", "observation", "done"]
+    event: Literal["start", "ready", "compile_error", "import_error", "observation", "done"]
     probe: str | None = None
     trial: int | None = None
     value: Any = None
@@ -36,6 +36,7 @@ class Observations:
 
     by_probe: dict[str, dict[int, dict]] = field(default_factory=dict)
     started: bool = False
+    ready: bool = False
     done: bool = False
     compile_error: dict | None = None
     import_error: dict | None = None
@@ -47,7 +48,7 @@ class Observations:
     @classmethod
     def from_json(cls, data: dict) -> "Observations":
         by = {p: {int(t): o for t, o in v.items()} for p, v in data["by_probe"].items()}
-        return cls(by_probe=by, started=True, done=True)
+        return cls(by_probe=by, started=True, ready=True, done=True)
 
 
 def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
@@ -70,11 +71,21 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
         except (ValueError, ValidationError):
             obs.tampered = f"line {lineno} of the observation channel is not a harness message"
             return obs
-        if obs.done or (msg.event != "start" and not obs.started) or (msg.event == "start" and obs.started):
+        if obs.done:
+            out_of_place = True
+        elif not obs.started:
+            out_of_place = msg.event != "start"
+        elif not obs.ready:
+            out_of_place = msg.event != "ready"
+        else:
+            out_of_place = msg.event in ("start", "ready")
+        if out_of_place:
             obs.tampered = f"unexpected {msg.event!r} message at line {lineno}"
             return obs
         if msg.event == "start":
             obs.started = True
+        elif msg.event == "ready":
+            obs.ready = True
         elif msg.event == "done":
             if position != len(expected):
                 obs.tampered = "'done' before every probe reported"

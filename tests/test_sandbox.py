@@ -82,3 +82,12 @@ def test_reference_observations_are_computed_once_per_cache(settings, tmp_path):
         assert report.status.value == "graded"
     assert Counting.runs == 3  # one reference run, two candidate runs
     assert len(list(tmp_path.glob(f"{TASK}-*.json"))) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not IS_ROOT, reason="the cgroup memory cap needs root")
+def test_a_harness_that_cannot_start_is_the_graders_fault_not_the_candidates(grade_code):
+    # 40 MB cannot hold `import torch`: the submission never ran, so nothing is blamed on it.
+    report = grade_code(TASK, _task_ref(), memory_mb=40)
+    assert report.status.value == "sandbox_error" and report.score is None
+    assert "before running the submission" in report.message

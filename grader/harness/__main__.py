@@ -1,7 +1,7 @@
 """Harness entry point: read the job on stdin, import the candidate, run probes, stream observations.
 
 Protocol (one JSON object per line on the channel fd, never stdout):
-  {"event": "start"} then either {"event": "compile_error", ...}, {"event": "import_error", ...}
+  {"event": "start"}, {"event": "ready"} (frameworks imported, probes loaded), then either {"event": "compile_error", ...}, {"event": "import_error", ...}
   or one {"event": "observation", "probe", "trial", "value"|"error"} per plan item, then
   {"event": "done"}. The grader treats anything else on the channel as tampering.
 """
@@ -78,6 +78,8 @@ def main() -> None:
     observe.capture()
     probes: dict = {"__name__": "dlgrader_probes"}
     exec(compile(job["probes"], "probes.py", "exec"), probes)
+    # Everything before this line is the grader's own setup; a failure there is never the candidate's.
+    channel.send({"event": "ready"})
 
     try:
         code = compile(job["code"], "submission.py", "exec", dont_inherit=True)
