@@ -25,9 +25,20 @@ def framework_versions() -> dict[str, str | None]:
     return out
 
 
+def harness_fingerprint() -> str:
+    """Hash of the harness code: how observations are made and encoded."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).parent / "harness").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def cache_key(*, fingerprint: str, plan: list[dict], device: str) -> str:
-    """Changes whenever the task's files, the seeds, a framework version or the device change."""
-    blob = json.dumps({"task": fingerprint, "plan": plan, "versions": framework_versions(), "device": device}, sort_keys=True)
+    """Changes whenever the task's files, the seeds, the harness, a framework version or the device change."""
+    blob = json.dumps(
+        {"task": fingerprint, "plan": plan, "harness": harness_fingerprint(), "versions": framework_versions(), "device": device},
+        sort_keys=True,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
