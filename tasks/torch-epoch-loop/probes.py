@@ -1,0 +1,161 @@
+"""Probes for torch-epoch-loop: one epoch of training, then validation.
+
+The device is chosen once per process: real CUDA on a GPU worker (the model is put on the GPU,
+batches arrive on the CPU), else the CPU. The probe model records, at every forward call, which
+loader was being iterated (train or val), its training flag and whether grad mode was on. The
+probes return raw facts only: the returned dict's types and values, those flags, the parameters.
+"""
+
+import torch
+
+from grader.harness.kit import canonical_init, generator, randn
+
+# Bound now: this module is compiled before the candidate's code is imported.
+_Tensor = torch.Tensor
+_is_grad_enabled = torch.is_grad_enabled
+_bool, _type, _isinstance, _sorted, _dict = bool, type, isinstance, sorted, dict
+
+CUDA = torch.cuda.is_available()
+DEVICE = torch.device("cuda") if CUDA else torch.device("cpu")
+
+FEATURES, HIDDEN, CLASSES, DROPOUT, WRONG = 8, 32, 5, 0.5, 0.15
+# trial -> (train samples, train batch), (val samples, val batch), loader kind, optimizer.
+# Every trial but the first validation ends with a smaller batch.
+TRIALS = {
+    0: ((23, 6), (19, 1), "list", "momentum"),
+    1: ((37, 8), (37, 8), "list", "adam"),
+    2: ((30, 16), (37, 16), "dataloader", "sgd"),
+}
+
+
+class EpochProbeNet(torch.nn.Module):
+    """Linear -> ReLU -> Dropout -> Linear; logs (phase, training, grad enabled) at every forward."""
+
+    def __init__(self, state):
+        super().__init__()
+        self.hidden = torch.nn.Linear(FEATURES, HIDDEN)
+        self.drop = torch.nn.Dropout(DROPOUT)
+        self.out = torch.nn.Linear(HIDDEN, CLASSES)
+        self._state = state
+
+    def logits(self, x):
+        return self.out(self.drop(torch.relu(self.hidden(x))))
+
+    def forward(self, x):
+        self._state["seen"].append((self._state["phase"], _bool(self.training), _bool(_is_grad_enabled())))
+        return self.logits(x)
+
+
+class PhaseLoader:
+    """A list of batches that notes which phase is running when it is iterated."""
+
+    def __init__(self, batches, phase, state):
+        self._batches, self._phase, self._state = batches, phase, state
+
+    def __iter__(self):
+        self._state["phase"] = self._phase
+        return iter(self._batches)
+
+    def __len__(self):
+        return len(self._batches)
+
+
+class PhaseDataLoader(torch.utils.data.DataLoader):
+    """A DataLoader that notes which phase is running when it is iterated."""
+
+    def __iter__(self):
+        self._state["phase"] = self._phase
+        return super().__iter__()
+
+
+def _loader(x, y, batch, kind, phase, state):
+    if kind == "dataloader":
+        dl = PhaseDataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=False)
+        dl._state, dl._phase = state, phase
+        return dl
+    return PhaseLoader([(x[i : i + batch], y[i : i + batch]) for i in range(0, len(x), batch)], phase, state)
+
+
+def _val_data(seed, model, n, batch):
+    """Inputs and labels: mostly the untrained model's eval-mode predictions, some wrong, and every
+    sample of a final smaller batch wrong (so averaging per-batch accuracies is visibly off)."""
+    x = randn(seed, n, FEATURES, label="val-x")
+    with torch.no_grad():
+        pred = model.logits(x).argmax(1)  # the model is in eval mode here
+    g = generator(seed, "val-labels")
+    wrong = torch.rand(n, generator=g) < WRONG
+    tail = n % batch
+    if tail:
+        wrong[n - tail :] = True
+    shift = torch.randint(1, CLASSES, (n,), generator=g)
+    return x, torch.where(wrong, (pred + shift) % CLASSES, pred).to(torch.int64)
+
+
+def _optimizer(kind, model, lr_scale):
+    if kind == "momentum":
+        return torch.optim.SGD(model.parameters(), lr=0.05 * lr_scale, momentum=0.9)
+    if kind == "adam":
+        return torch.optim.Adam(model.parameters(), lr=0.01 * lr_scale)
+    return torch.optim.SGD(model.parameters(), lr=0.2 * lr_scale)
+
+
+def _run(mod, seed, trial, lr_scale):
+    (n_train, b_train), (n_val, b_val), kind, opt_kind = TRIALS[trial]
+    state = {"phase": "outside", "seen": []}
+    model = EpochProbeNet(state)
+    canonical_init(model, seed)
+    model.eval()
+    train_x = 2.0 * randn(seed, n_train, FEATURES, label="train-x")
+    train_y = torch.randint(0, CLASSES, (n_train,), generator=generator(seed, "train-labels"))
+    val_x, val_y = _val_data(seed, model, n_val, b_val)
+    model.to(DEVICE)  # already on the device; it arrives in eval mode, as after a previous epoch
+    train_loader = _loader(train_x, train_y, b_train, kind, "train", state)
+    val_loader = _loader(val_x, val_y, b_val, kind, "val", state)
+    optimizer = _optimizer(opt_kind, model, lr_scale)
+    torch.manual_seed(seed)  # dropout masks: candidate and reference draw the same ones
+    result = mod.run_epoch(model, train_loader, val_loader, optimizer, torch.nn.CrossEntropyLoss(), DEVICE)
+    return result, model, state["seen"]
+
+
+def _type_name(v):
+    t = _type(v)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _entry(result, key):
+    return result.get(key) if _isinstance(result, _dict) else None
+
+
+def _number(v):
+    """A returned metric as a float64 scalar tensor, whatever its type (the type is observed apart)."""
+    if v is None:
+        return None
+    try:
+        return torch.as_tensor(v, dtype=torch.float64).detach().to("cpu").clone().reshape(())
+    except Exception:
+        return None
+
+
+def _flags(seen, phase, index, on, off):
+    return _sorted({on if entry[index] else off for entry in seen if entry[0] == phase})
+
+
+def probe_epoch(mod, seed, trial):
+    """A real epoch: returned types, the training loss, the mode and grad flags seen per phase and
+    the parameters after the epoch."""
+    result, model, seen = _run(mod, seed, trial, lr_scale=1.0)
+    return {
+        "types": {str(k): _type_name(v) for k, v in result.items()} if _isinstance(result, _dict) else _type_name(result),
+        "train_loss": _number(_entry(result, "train_loss")),
+        "train_modes": _flags(seen, "train", 1, "train", "eval"),
+        "val_modes": _flags(seen, "val", 1, "train", "eval"),
+        "val_grad": _flags(seen, "val", 2, "enabled", "disabled"),
+        "params": [p.detach().to("cpu").clone() for p in model.parameters()],
+    }
+
+
+def probe_validation(mod, seed, trial):
+    """An epoch with learning rate 0: the weights stay put, so the validation accuracy depends only on
+    how validation is done, not on how training went."""
+    result, _, _ = _run(mod, seed, trial, lr_scale=0.0)
+    return {"val_accuracy": _number(_entry(result, "val_accuracy"))}

@@ -1,0 +1,14 @@
+# expect: fail=loss_value,update_one_step,several_steps
+import torch
+
+
+def amp_train_step(model, batch_x, batch_y, optimizer, criterion, scaler, device_type):
+    optimizer.zero_grad()
+    dtype = torch.float16 if device_type == "cuda" else torch.bfloat16
+    with torch.autocast(device_type=device_type, dtype=dtype):
+        output = model(batch_x)
+    loss = criterion(output, batch_y)  # outside autocast: a bfloat16 loss for bfloat16 logits
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item()

@@ -1,0 +1,15 @@
+# expect: fail=update_one_step,several_steps
+import torch
+
+
+def amp_train_step(model, batch_x, batch_y, optimizer, criterion, scaler, device_type):
+    optimizer.zero_grad()
+    dtype = torch.float16 if device_type == "cuda" else torch.bfloat16
+    with torch.autocast(device_type=device_type, dtype=dtype):
+        output = model(batch_x)
+        loss = criterion(output, batch_y)
+    scaled_loss = scaler.scale(loss)
+    loss.backward()  # backward on the unscaled loss: scaler.step then divides by the scale
+    scaler.step(optimizer)
+    scaler.update()
+    return loss.item()
