@@ -23,10 +23,12 @@ def _has_gpu() -> bool:
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not _has_gpu(), reason="no CUDA GPU on this machine (nvidia-smi absent or failing)")]
 
 
+@pytest.mark.parametrize("task_id", ["torch-fix-device", "torch-amp-train-step", "torch-epoch-loop"])
 @pytest.mark.parametrize("variant, full", [("reference", True), ("starter", False)])
-def test_fix_device_on_real_cuda(settings, tmp_path, variant, full):
+def test_gpu_tasks_on_real_cuda(settings, tmp_path, task_id, variant, full):
+    """fix-device without emulation, AMP with float16 autocast and GradScaler("cuda")."""
     gpu = settings.model_copy(update={"gpu_devices": "0"})
-    task = load_task("torch-fix-device", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
+    task = load_task(task_id, tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     code = task.spec.reference if variant == "reference" else task.spec.starter
     report = grade(task, Submission(task_id=task.id, code=code), sandbox=ProcessSandbox(settings=gpu), settings=gpu, cache=ReferenceCache(tmp_path))
     assert report.environment.device.startswith("cuda")
