@@ -1,0 +1,110 @@
+import os
+import random
+
+import numpy as np
+import torch
+
+from grader.harness.kit import generator, sub_seed
+
+# Captured when the probes load, before the candidate's module is imported.
+_ENV = os.environ
+_DET_ENABLED = torch.are_deterministic_algorithms_enabled
+_DET_WARN_ONLY = torch.is_deterministic_algorithms_warn_only_enabled
+_USE_DET = torch.use_deterministic_algorithms
+_CUDNN_DET = torch._C._get_cudnn_deterministic
+_CUDNN_BENCH = torch._C._get_cudnn_benchmark
+_SET_CUDNN_DET = torch._C._set_cudnn_deterministic
+_SET_CUDNN_BENCH = torch._C._set_cudnn_benchmark
+_PY_RANDOM = random.random
+_PY_SEED = random.seed
+_NP_SEED = np.random.seed
+_NP_RAND = np.random.rand
+_T_SEED = torch.manual_seed
+_T_RAND = torch.rand
+
+
+def _seed_for(seed, trial):
+    """trial 0: seed 0; trial 1: the largest seed NumPy accepts; later trials: varied."""
+    if trial == 0:
+        return 0
+    if trial == 1:
+        return 2**32 - 1
+    return sub_seed(seed, "seed_everything")
+
+
+def _scramble(seed, label):
+    """Put every generator and flag in a state seed_everything has to override."""
+    s = sub_seed(seed, "scramble", label)
+    _PY_SEED(s)
+    _NP_SEED(s)
+    _T_SEED(s)
+    _PY_RANDOM(), _NP_RAND(3), _T_RAND(3)
+    _USE_DET(False)
+    _SET_CUDNN_DET(False)
+    _SET_CUDNN_BENCH(True)
+    _ENV.pop("PYTHONHASHSEED", None)
+
+
+def _draws():
+    return {
+        "python": [random.random(), random.random(), random.randint(0, 10**6), random.gauss(0.0, 1.0)],
+        "numpy": [np.random.rand(3), np.random.randint(0, 10**6, size=3), np.random.randn(2)],
+        "torch": [torch.rand(3), torch.randint(0, 10**6, (3,)), torch.randn(2, 2)],
+    }
+
+
+def probe_draws(mod, seed, trial):
+    """Seed, draw from each library; scramble, seed again with the same value, draw again."""
+    s = _seed_for(seed, trial)
+    _scramble(seed, "a")
+    mod.seed_everything(s)
+    first = _draws()
+    _scramble(seed, "b")
+    mod.seed_everything(s)
+    second = _draws()
+    return {lib: {"first": first[lib], "second": second[lib]} for lib in first}
+
+
+def probe_flags(mod, seed, trial):
+    s = _seed_for(seed, trial)
+    _scramble(seed, "flags")
+    mod.seed_everything(s)
+    return {
+        "deterministic_algorithms": {"enabled": bool(_DET_ENABLED()), "warn_only": bool(_DET_WARN_ONLY())},
+        "cudnn": {"deterministic": bool(_CUDNN_DET()), "benchmark": bool(_CUDNN_BENCH())},
+        "pythonhashseed": _ENV.get("PYTHONHASHSEED"),
+    }
+
+
+def _train(seed, trial):
+    """A tiny pipeline drawing from all three libraries: init, augmentation, shuffling, dropout."""
+    g = generator(seed, "data", trial)
+    x = torch.randn(32, 4, generator=g)
+    y = x @ torch.randn(4, 1, generator=g) + 0.1 * torch.randn(32, 1, generator=g)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Dropout(0.25), torch.nn.Linear(8, 1)
+    )
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8, shuffle=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    model.train()
+    for _ in range(2):
+        for xb, yb in loader:
+            scale = random.uniform(0.8, 1.2)  # python random: augmentation strength
+            noise = torch.from_numpy(np.random.normal(0.0, 0.05, size=tuple(xb.shape))).float()  # numpy
+            opt.zero_grad()
+            loss = ((model(xb * scale + noise) - yb) ** 2).mean()
+            loss.backward()
+            opt.step()
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+
+def probe_training(mod, seed, trial):
+    """The same seed twice must give the same trained weights, equal to the reference's."""
+    s = _seed_for(seed, trial)
+    runs = {}
+    for name in ("run_a", "run_b"):
+        _scramble(seed, name)
+        mod.seed_everything(s)
+        runs[name] = _train(seed, trial)
+    _USE_DET(False)
+    return runs

@@ -1,0 +1,11 @@
+# expect: full
+import numpy as np
+
+
+def standardize(X):
+    X = np.asarray(X)
+    if X.dtype.kind in "iub":
+        X = X.astype(np.float64)
+    centered = X - X.mean(axis=0, keepdims=True)
+    std = X.std(axis=0, keepdims=True)
+    return np.divide(centered, std, out=np.zeros_like(centered), where=std != 0)

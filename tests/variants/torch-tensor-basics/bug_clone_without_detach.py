@@ -1,0 +1,14 @@
+# expect: fail=leaf_is_leaf
+import torch
+
+
+def make_leaf(values):
+    if isinstance(values, torch.Tensor):
+        # clone() of a tensor that requires grad is part of its graph: not a leaf.
+        return values.clone().float().requires_grad_()
+    return torch.tensor(values, dtype=torch.float32, requires_grad=True)
+
+
+def random_param(shape, seed, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(*shape, generator=g) * scale).requires_grad_()

@@ -1,0 +1,13 @@
+# expect: fail=param_leaf
+import torch
+
+
+def make_leaf(values):
+    if isinstance(values, torch.Tensor):
+        return values.detach().clone().float().requires_grad_()
+    return torch.tensor(values, dtype=torch.float32, requires_grad=True)
+
+
+def random_param(shape, seed, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=g, requires_grad=True) * scale
