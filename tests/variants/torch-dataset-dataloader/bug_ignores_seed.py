@@ -1,0 +1,24 @@
+# expect: fail=reproducible
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class PairDataset(Dataset):
+    def __init__(self, features, labels, transform=None):
+        self.features = torch.tensor(np.asarray(features), dtype=torch.float32)
+        self.labels = torch.tensor(np.asarray(labels), dtype=torch.int64)
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, idx):
+        x = self.features[idx]
+        if self.transform is not None:
+            x = self.transform(x)
+        return x, self.labels[idx]
+
+
+def make_loader(dataset, batch_size, shuffle, seed):
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)  # global RNG: seed unused

@@ -1,0 +1,16 @@
+# expect: fail=strict_load
+import torch
+
+
+def save_checkpoint(model, optimizer, epoch, path):
+    torch.save(
+        {"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(), "epoch": epoch},
+        path,
+    )
+
+
+def load_checkpoint(model, optimizer, path, device):
+    checkpoint = torch.load(path, map_location=device)
+    model.load_state_dict(checkpoint["model_state_dict"], strict=False)  # hides mismatches
+    optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+    return checkpoint["epoch"]
