@@ -7,6 +7,7 @@ arrive as the strings "nan", "inf", "-inf"; a NaN is never close to anything.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,8 +187,11 @@ def _custom(check: Check, value: Any) -> Verdict:
     return Verdict(True)
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _error_text(err: dict) -> str:
-    msg = (err.get("message") or "").strip().splitlines()
+    msg = ANSI.sub("", err.get("message") or "").strip().splitlines()
     return f"{err.get('type')}: {msg[0][:300] if msg else ''}".rstrip(": ")
 
 
