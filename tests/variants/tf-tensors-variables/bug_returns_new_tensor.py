@@ -1,0 +1,19 @@
+# expect: fail=assign_same_object,assign_values
+import tensorflow as tf
+
+
+def make_constant(values):
+    return tf.constant(values, dtype=tf.float32)
+
+
+def make_variable(shape, seed):
+    return tf.Variable(tf.random.stateless_normal(shape, seed=[seed, 0]))
+
+
+def assign_add_scaled(var, delta, alpha):
+    var = var + alpha * delta  # a new tensor; the caller's variable is unchanged
+    return var
+
+
+def snapshot(var):
+    return tf.identity(var)
