@@ -1,0 +1,72 @@
+import numpy as np
+import tensorflow as tf
+
+from grader.harness.kit import sub_seed
+
+# (input shape, number of classes, batch size) per trial; trial 0 uses build_cnn's defaults.
+MODEL_SETUPS = {0: ((28, 28, 1), 10, 4), 1: ((32, 32, 3), 5, 3), 2: ((13, 20, 2), 7, 6)}
+# feature_map_shapes inputs per trial: square sizes, and non-square ones with odd sizes where the
+# floor of the pooling matters.
+SQUARE = {0: [(28, 28, 1), (10, 10, 1)], 1: [(32, 32, 3), (11, 11, 2)], 2: [(64, 64, 3), (15, 15, 1)]}
+NON_SQUARE = {0: [(13, 20, 2), (48, 64, 3)], 1: [(29, 31, 1), (10, 17, 3)], 2: [(17, 11, 4), (40, 25, 1)]}
+
+
+def _rng(seed, *label):
+    return np.random.default_rng(sub_seed(seed, *label))
+
+
+def _build(mod, trial):
+    input_shape, num_classes, _ = MODEL_SETUPS[trial]
+    if trial == 0:
+        model = mod.build_cnn()
+    else:
+        model = mod.build_cnn(input_shape=input_shape, num_classes=num_classes)
+    # A subclassed model creates its variables on the first call.
+    model(tf.zeros((1, *input_shape), tf.float32))
+    return model
+
+
+def _set_weights(model, seed):
+    """Values chosen by each variable's shape, not by layer names or creation order, so any
+    correct way of writing the network computes the same logits."""
+    for v in model.trainable_variables:
+        shape = tuple(int(s) for s in v.shape)
+        rng = _rng(seed, "param", shape)
+        if len(shape) == 1:
+            value = 0.1 * rng.standard_normal(shape)
+        else:
+            fan_in = int(np.prod(shape[:-1]))
+            value = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+        v.assign(value.astype(np.float32))
+
+
+def _shape_key(shape):
+    return (len(shape), shape)
+
+
+def probe_structure(mod, seed, trial):
+    model = _build(mod, trial)
+    shapes = sorted((tuple(int(s) for s in v.shape) for v in model.trainable_variables), key=_shape_key)
+    return {
+        "trainable_shapes": [list(s) for s in shapes],
+        "n_trainable_params": int(sum(int(np.prod(s)) for s in shapes)),
+        "n_non_trainable_variables": len(model.non_trainable_variables),
+    }
+
+
+def probe_forward(mod, seed, trial):
+    input_shape, _, batch = MODEL_SETUPS[trial]
+    model = _build(mod, trial)
+    _set_weights(model, seed)
+    x = _rng(seed, "x").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32)
+    return {
+        "logits_batch": model(tf.constant(x), training=False),
+        "logits_single": model(tf.constant(x[:1]), training=False),
+    }
+
+
+def probe_feature_maps(mod, seed, trial):
+    return {
+        "square": [mod.feature_map_shapes(s) for s in SQUARE[trial]],
+        "non_square": [mod.feature_map_shapes(s) for s in NON_SQUARE[trial]],
+    }

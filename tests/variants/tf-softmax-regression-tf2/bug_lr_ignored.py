@@ -1,0 +1,24 @@
+# expect: fail=loss_values,trained_params,stable
+import tensorflow as tf
+
+LEARNING_RATE = 0.5  # the article's value, whatever lr is passed
+
+
+def init_params(num_features, num_classes):
+    return tf.Variable(tf.zeros([num_features, num_classes])), tf.Variable(tf.zeros([num_classes]))
+
+
+def predict(W, b, x):
+    return tf.nn.softmax(tf.matmul(x, W) + b)
+
+
+def train(W, b, x, y_onehot, lr, steps):
+    losses = []
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y_onehot, logits=tf.matmul(x, W) + b))
+        dW, db = tape.gradient(loss, [W, b])
+        W.assign_sub(LEARNING_RATE * dW)
+        b.assign_sub(LEARNING_RATE * db)
+        losses.append(float(loss))
+    return losses
