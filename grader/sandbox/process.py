@@ -161,6 +161,16 @@ class ProcessSandbox:
             return RunResult(b"", "", "", sandbox_error=f"could not start sandbox: {exc}", warnings=warnings)
         os.close(channel_w)
         os.close(status_w)
+        try:
+            return self._supervise(proc, request, cgroup, warnings, channel_r, status_r, started)
+        finally:  # whatever happened (even an interrupt of the grader), nothing outlives the run
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            self._cleanup(cgroup, workdir)
+
+    def _supervise(self, proc, request: RunRequest, cgroup: Cgroup | None, warnings: list[str], channel_r: int, status_r: int, started: float) -> RunResult:
+        """Feed the job, wait up to the wall-clock limit, kill what is left, collect the outcome."""
         out = _CappedReader(proc.stdout, request.output_cap_bytes)
         err = _CappedReader(proc.stderr, request.output_cap_bytes)
         chan = _CappedReader(os.fdopen(channel_r, "rb", buffering=0), request.observation_cap_bytes)
@@ -207,7 +217,6 @@ class ProcessSandbox:
         if cgroup:
             result.peak_memory_mb = cgroup.peak_mb()
             result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
-        self._cleanup(cgroup, workdir)
         result.duration_s = time.monotonic() - started
         return result
 
