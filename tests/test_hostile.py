@@ -3,7 +3,6 @@ no process behind, and the next submission still grades right."""
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from pathlib import Path

@@ -8,6 +8,14 @@ from __future__ import annotations
 import hashlib
 import math
 
+_type = type  # captured before any candidate code runs
+
+
+def type_name(value) -> str:
+    """Qualified name of the exact type of value: "float", "numpy.float32", "submission.Liar"."""
+    t = _type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
 
 def sub_seed(seed: int, *parts: object) -> int:
     """A seed derived from `seed` and labels, stable across processes."""

@@ -11,6 +11,8 @@ import math
 import sys
 from typing import Any
 
+from grader.harness.kit import type_name
+
 MAX_DEPTH = 12
 MAX_ELEMENTS = 200_000
 MAX_STR = 4000
@@ -58,12 +60,6 @@ def capture() -> None:
         _orig["tf_eager_numpy"] = type(tf.constant(0.0)).numpy
 
 
-def _typename(x: Any) -> str:
-    t = type(x)
-    mod = t.__module__
-    return t.__qualname__ if mod == "builtins" else f"{mod}.{t.__qualname__}"
-
-
 def _float(v: float) -> Any:
     # JSON has no NaN/inf literals in the strict sense; encode them as strings the judge knows.
     if v != v:
@@ -99,7 +95,7 @@ def _torch_tensor(x: Any) -> dict:
             values = _flat_values(_orig["t_tolist"](_orig["t_reshape"](c, (-1,))), dtype)
     return {
         "kind": "tensor",
-        "type": _typename(x),
+        "type": type_name(x),
         "dtype": dtype,
         "shape": shape,
         "device": device,
@@ -119,7 +115,7 @@ def _ndarray(x: Any, kind: str = "ndarray", typename: str | None = None) -> dict
         values = _flat_values(_orig["np_tolist"](_orig["np_reshape"](plain, -1)), dtype)
     return {
         "kind": kind,
-        "type": typename or _typename(x),
+        "type": typename or type_name(x),
         "dtype": dtype,
         "shape": [int(s) for s in plain.shape],
         "values": values,
@@ -138,11 +134,11 @@ def encode(x: Any, depth: int = 0) -> Any:
     if isinstance(x, bool):  # unreachable: bool cannot be subclassed; kept for clarity
         return {"kind": "bool", "value": bool(x)}
     if isinstance(x, int):
-        return {"kind": "int", "type": _typename(x), "value": _orig["int"](x)}
+        return {"kind": "int", "type": type_name(x), "value": _orig["int"](x)}
     if isinstance(x, float):
-        return {"kind": "float", "type": _typename(x), "value": _float(_orig["float"](x))}
+        return {"kind": "float", "type": type_name(x), "value": _float(_orig["float"](x))}
     if isinstance(x, str):
-        return {"kind": "str", "type": _typename(x), "value": _orig["str"](x)[:MAX_STR]}
+        return {"kind": "str", "type": type_name(x), "value": _orig["str"](x)[:MAX_STR]}
     if isinstance(x, (list, tuple)):
         it = _orig["list_iter"](x) if isinstance(x, list) else _orig["tuple_iter"](x)
         items = []
@@ -150,7 +146,7 @@ def encode(x: Any, depth: int = 0) -> Any:
             if i >= 10_000:
                 break
             items.append(encode(item, depth + 1))
-        return {"kind": "list", "type": _typename(x), "items": items}
+        return {"kind": "list", "type": type_name(x), "items": items}
     if isinstance(x, dict):
         return {
             "kind": "dict",
@@ -172,15 +168,15 @@ def encode(x: Any, depth: int = 0) -> Any:
             return _ndarray(x)
         if isinstance(x, np.generic):
             a = np.asarray(x)
-            enc = _ndarray(a, typename=_typename(x))
+            enc = _ndarray(a, typename=type_name(x))
             vals = enc["values"]
             value = vals[0] if vals else None
             kind = "float" if a.dtype.kind == "f" else "int" if a.dtype.kind in "iu" else "object"
-            return {"kind": kind, "type": _typename(x), "value": value, "dtype": enc["dtype"]}
+            return {"kind": kind, "type": type_name(x), "value": value, "dtype": enc["dtype"]}
     tf = _orig.get("tf")
     if tf is not None and isinstance(x, (tf.Tensor, tf.Variable)):
         eager = _orig["tf_convert"](x)
-        enc = _ndarray(np.asarray(_orig["tf_eager_numpy"](eager)), kind="tensor", typename=_typename(x))
+        enc = _ndarray(np.asarray(_orig["tf_eager_numpy"](eager)), kind="tensor", typename=type_name(x))
         enc["device"] = "cpu" if "CPU" in str(getattr(eager, "device", "")) else str(getattr(eager, "device", ""))
         return enc
-    return {"kind": "object", "type": _typename(x)}
+    return {"kind": "object", "type": type_name(x)}

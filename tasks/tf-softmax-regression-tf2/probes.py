@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import sub_seed, type_name as _type_name
 
 # (features, classes) per trial for init_params.
 INIT_SETUPS = {0: (784, 10), 1: (3, 2), 2: (5, 7)}
@@ -18,11 +18,6 @@ STABLE_STEPS = 3
 
 def _rng(seed, *label):
     return np.random.default_rng(sub_seed(seed, *label))
-
-
-def _type_name(value):
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _params(seed, n_features, n_classes, scale=1.0):

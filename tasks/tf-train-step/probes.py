@@ -2,7 +2,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import sub_seed, type_name as _type_name
 
 # probe_steps: (batch size, inputs, outputs, optimizer) per trial; one batch, several steps.
 STEP_SETUPS = {0: (8, 4, 2, "sgd"), 1: (1, 3, 3, "momentum"), 2: (16, 5, 1, "adam")}
@@ -47,11 +47,6 @@ def _optimizer(kind):
 
 def _tensor(seed, *shape, label):
     return tf.constant(_rng(seed, label).standard_normal(shape).astype("float32"))
-
-
-def _type_name(value):
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _number(value):

@@ -11,11 +11,11 @@ scaler's scale after each step. The grader compares them with the reference's.
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import canonical_init, generator, randn, type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
-_float, _isinstance, _type, _str, _sorted = float, isinstance, type, str, sorted
+_float, _isinstance, _str, _sorted = float, isinstance, str, sorted
 
 CUDA = torch.cuda.is_available()
 DEVICE_TYPE = "cuda" if CUDA else "cpu"
@@ -90,11 +90,6 @@ def _stale_grads(model, seed, scale):
     # Gradients left over from an earlier scaled backward pass that was never stepped.
     for i, p in enumerate(model.parameters()):
         p.grad = (scale * randn(seed, *p.shape, label=f"stale-{i}")).to(DEVICE_TYPE)
-
-
-def _type_name(value):
-    t = _type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _number(value):

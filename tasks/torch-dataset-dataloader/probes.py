@@ -10,7 +10,7 @@ way of shuffling with a dedicated, seeded torch.Generator passes.
 import numpy as np
 import torch
 
-from grader.harness.kit import generator, sub_seed
+from grader.harness.kit import generator, sub_seed, type_name as _type_name
 
 FEATURES, CLASSES = 3, 5
 ITEMS_N = {0: 9, 1: 6, 2: 11}
@@ -18,12 +18,7 @@ ITEMS_N = {0: 9, 1: 6, 2: 11}
 BATCHES = {0: (10, 4), 1: (12, 5), 2: (10, 16)}
 SHUFFLE = {0: (10, 4), 1: (13, 5), 2: (11, 1)}
 
-_isinstance, _type, _int, _list, _str = isinstance, type, int, list, str
-
-
-def _type_name(v):
-    t = _type(v)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+_isinstance, _int, _list, _str = isinstance, int, list, str
 
 
 def _data(seed, trial, n, label):

@@ -8,12 +8,12 @@ probes return raw facts only: the returned dict's types and values, those flags,
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import canonical_init, generator, randn, type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
 _is_grad_enabled = torch.is_grad_enabled
-_bool, _type, _isinstance, _sorted, _dict = bool, type, isinstance, sorted, dict
+_bool, _isinstance, _sorted, _dict = bool, isinstance, sorted, dict
 
 CUDA = torch.cuda.is_available()
 DEVICE = torch.device("cuda") if CUDA else torch.device("cpu")
@@ -115,11 +115,6 @@ def _run(mod, seed, trial, lr_scale):
     torch.manual_seed(seed)  # dropout masks: candidate and reference draw the same ones
     result = mod.run_epoch(model, train_loader, val_loader, optimizer, torch.nn.CrossEntropyLoss(), DEVICE)
     return result, model, state["seen"]
-
-
-def _type_name(v):
-    t = _type(v)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _entry(result, key):

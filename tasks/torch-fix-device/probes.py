@@ -17,7 +17,7 @@ ended up, the flags seen in forward); the grader compares them with the referenc
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import canonical_init, generator, randn, type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
@@ -285,8 +285,7 @@ def _number(v):
 def _type_name(v):
     if _isinstance(v, _Tensor):
         return "torch.Tensor"  # DeviceTensor is the emulation's, not the candidate's
-    t = _type(v)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    return type_name(v)
 
 
 def probe_evaluate(mod, seed, trial):

@@ -18,7 +18,7 @@ import tempfile
 import torch
 import torch.serialization
 
-from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import canonical_init, randn, sub_seed, type_name as _type_name
 
 IN, HIDDEN, OUT, BATCH = 5, 16, 3, 8
 KEYS = ("model_state_dict", "optimizer_state_dict", "epoch")
@@ -27,7 +27,7 @@ EPOCH = {0: 3, 1: 0, 2: 12}
 DEVICE = {0: "cpu", 1: torch.device("cpu"), 2: "cpu"}
 GPU_DEVICE = {0: torch.device("cpu"), 1: "cpu", 2: torch.device("cpu")}
 
-_dict, _isinstance, _type, _str, _int = dict, isinstance, type, str, int
+_dict, _isinstance, _str, _int = dict, isinstance, str, int
 
 # ----------------------------------------------------------------------------------------------
 # Emulated GPU checkpoints
@@ -50,11 +50,6 @@ torch.serialization.register_package(0, _gpu_tagger, _no_deserializer)
 # ----------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def _type_name(v):
-    t = _type(v)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _model(seed, label):

@@ -1,6 +1,6 @@
 import torch
 
-from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import canonical_init, randn, sub_seed, type_name as _type_name
 
 N_IN, HIDDEN, N_OUT = 6, 16, 3
 BATCH = 12
@@ -69,11 +69,6 @@ def _call(mod, model, x, y, opt, crit, how, seed):
     if how[0] == "kw":
         return mod.train_step(model, x, y, opt, crit, max_norm=how[1])
     return mod.train_step(model, x, y, opt, crit, how[1])
-
-
-def _type_name(value):
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _number(value):
