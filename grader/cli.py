@@ -13,7 +13,7 @@ from rich.table import Table
 
 from grader import reports
 from grader.grading import grade
-from grader.models import Status
+from grader.models import Status, Submission
 from grader.packs import combine, load_packs
 from grader.references import ReferenceCache
 from grader.sandbox.process import ProcessSandbox
@@ -196,8 +196,6 @@ def selfcheck(task_ids: list[str] = typer.Argument(None, metavar="[TASK]...")) -
     for tid in ids:
         t = _task(tid, s)
         for kind, code in (("reference", t.spec.reference), ("starter", t.spec.starter)):
-            from grader.models import Submission
-
             r = grade(t, Submission(task_id=t.id, code=code), **deps)
             full = r.status is Status.graded and r.score == r.max_score
             ok = full if kind == "reference" else (r.status is not Status.sandbox_error and (r.score or 0) < r.max_score)

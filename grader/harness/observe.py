@@ -131,8 +131,6 @@ def encode(x: Any, depth: int = 0) -> Any:
         return {"kind": "none"}
     if t is bool:
         return {"kind": "bool", "value": x}
-    if isinstance(x, bool):  # unreachable: bool cannot be subclassed; kept for clarity
-        return {"kind": "bool", "value": bool(x)}
     if isinstance(x, int):
         return {"kind": "int", "type": type_name(x), "value": _orig["int"](x)}
     if isinstance(x, float):
