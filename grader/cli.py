@@ -12,11 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import reports
-from grader.grading import grade
+from grader.engine import Engine
 from grader.models import Status, Submission
 from grader.packs import combine, load_packs
-from grader.references import ReferenceCache
-from grader.sandbox.process import ProcessSandbox
 from grader.settings import Settings
 from grader.submissions import SubmissionRejected, read_submission
 from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_all, load_task
@@ -49,9 +47,8 @@ def _task(task_id: str, settings: Settings) -> Task:
     raise AssertionError("unreachable")
 
 
-def _deps(settings: Settings) -> dict:
-    cache_dir = settings.data_dir / "references" if settings.reference_cache else None
-    return {"sandbox": ProcessSandbox(settings=settings), "settings": settings, "cache": ReferenceCache(cache_dir)}
+def _engine(settings: Settings) -> Engine:
+    return Engine(settings)
 
 
 @app.command()
@@ -110,7 +107,8 @@ def grade_cmd(
         sub = read_submission(file, task_id=t.id, max_kib=s.max_submission_kib, candidate_id=candidate)
     except SubmissionRejected as exc:
         _fail(str(exc))
-    report = grade(t, sub, **_deps(s))
+    with _engine(s) as engine:
+        report = engine.grade(sub, task=t)
     if candidate_view:
         report = reports.for_candidate(report)
     if as_json:
@@ -180,8 +178,8 @@ def grade_pack(
     if not subs:
         _fail(f"{folder}: none of {', '.join(f'{t}.py' for t in pack.tasks)} found")
     tasks = {tid: _task(tid, s) for tid in pack.tasks}
-    deps = _deps(s)
-    graded = {tid: grade(tasks[tid], sub, **deps) for tid, sub in subs.items()}
+    with _engine(s) as engine:
+        graded = {tid: engine.grade(sub, task=tasks[tid]) for tid, sub in subs.items()}
     result = combine(pack, graded, {tid: t.rubric.max_score for tid, t in tasks.items()}, candidate_id=candidate)
     print(result.model_dump_json(indent=2) if as_json else reports.pack_to_markdown(result))
 
@@ -190,22 +188,27 @@ def grade_pack(
 def selfcheck(task_ids: list[str] = typer.Argument(None, metavar="[TASK]...")) -> None:
     """Grade every reference (must be full marks) and starter (must be below); exit 1 otherwise."""
     s = _settings()
-    deps = _deps(s)
+    engine = _engine(s)
     ids = task_ids or [t.id for t in load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)]
     failures = 0
     for tid in ids:
         t = _task(tid, s)
         for kind, code in (("reference", t.spec.reference), ("starter", t.spec.starter)):
-            r = grade(t, Submission(task_id=t.id, code=code), **deps)
+            r = engine.grade(Submission(task_id=t.id, code=code), task=t)
             full = r.status is Status.graded and r.score == r.max_score
             ok = full if kind == "reference" else (r.status is not Status.sandbox_error and (r.score or 0) < r.max_score)
             failures += not ok
             mark = "ok  " if ok else "FAIL"
             failed = ", ".join(c.id for c in r.checks if not c.passed)
             print(f"{mark} {tid:28} {kind:9} {r.status.value:15} {r.score}/{r.max_score:g}" + (f"  failed: {failed}" if failed else "") + (f"  {r.message}" if not ok and r.message else ""))
+    engine.close()
     if failures:
         print(f"{failures} self-check failure(s)", file=sys.stderr)
         raise typer.Exit(1)
+
+
+# Commands defined in their own modules register themselves on `app`.
+from grader import cli_batch, cli_service  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -43,21 +43,28 @@ def cache_key(*, fingerprint: str, plan: list[dict], device: str) -> str:
 
 
 class ReferenceCache:
-    """A directory of JSON files, written atomically; a missing dir means no caching."""
+    """A directory of JSON files, written atomically, behind an in-process memory layer; with no
+    directory (GRADER_REFERENCE_CACHE=false) only the memory layer, for this process's lifetime."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
+        self._memory: dict[tuple[str, str], Observations] = {}
 
     def get(self, task_id: str, key: str) -> Observations | None:
+        if (task_id, key) in self._memory:
+            return self._memory[(task_id, key)]
         if self.directory is None:
             return None
         path = self.directory / f"{task_id}-{key}.json"
         try:
-            return Observations.from_json(json.loads(path.read_text()))
+            obs = Observations.from_json(json.loads(path.read_text()))
         except (OSError, ValueError, KeyError):
             return None
+        self._memory[(task_id, key)] = obs
+        return obs
 
     def put(self, task_id: str, key: str, obs: Observations) -> None:
+        self._memory[(task_id, key)] = obs
         if self.directory is None:
             return
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
     seed_salt: str = ""
 
+    # Sandbox backend: "process" (a fresh process per run), "pool" (warm, single-use processes forked
+    # from a template that imported the frameworks), or "docker" (one container per run).
+    sandbox: str = "process"
+    pool_size: int = 2  # idle warm sandboxes kept ready per framework
+
+    # Service: empty broker_url = embedded (in-process worker); database_url empty = SQLite in data_dir.
+    broker_url: str = ""
+    database_url: str = ""
+
     webhook_secret: str = "dev-secret"
 
     @model_validator(mode="after")
@@ -55,4 +64,6 @@ class Settings(BaseSettings):
             raise ValueError("GRADER_WEBHOOK_SECRET must be set outside GRADER_ENV=dev")
         if self.isolation not in ("auto", "strict"):
             raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
+        if self.sandbox not in ("process", "pool", "docker"):
+            raise ValueError("GRADER_SANDBOX must be 'process', 'pool' or 'docker'")
         return self

@@ -1,0 +1,1 @@
+"""`grader batch` and `grader bench` (registered on the main CLI app)."""
