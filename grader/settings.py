@@ -51,10 +51,27 @@ class Settings(BaseSettings):
     # from a template that imported the frameworks), or "docker" (one container per run).
     sandbox: str = "process"
     pool_size: int = 2  # idle warm sandboxes kept ready per framework
+    # "fork": fork from a warmed template (CPU); "spawn": pre-started processes that warm up
+    # themselves (what GPU sandboxes use, since CUDA does not survive a fork); "auto": spawn for
+    # GPU sandboxes, fork otherwise.
+    pool_mode: str = "auto"
 
     # Service: empty broker_url = embedded (in-process worker); database_url empty = SQLite in data_dir.
     broker_url: str = ""
     database_url: str = ""
+    # --- Service: API, queue, workers, webhooks (grader/api, grader/queue.py, workers/) ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    embedded_workers: int = 2  # grading threads of `grader serve` when broker_url is empty
+    gpu_workers: bool = False  # GPU workers exist: needs_gpu=optional tasks go to the gpu queue
+    # Redis redelivers a job not acknowledged within this time (a killed worker's); above the longest job.
+    visibility_timeout_s: int = 3600
+    job_max_retries: int = 3  # retries of the grader's own faults only (DB/broker errors, sandbox_error)
+    job_retry_delay_s: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_s: float = 30.0  # attempt n+1 waits about base * 2**(n-1) (jittered): ~1 h over 8
+    webhook_backoff_max_s: float = 3600.0
+    webhook_timeout_s: float = 10.0
 
     webhook_secret: str = "dev-secret"
 
@@ -66,4 +83,6 @@ class Settings(BaseSettings):
             raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
         if self.sandbox not in ("process", "pool", "docker"):
             raise ValueError("GRADER_SANDBOX must be 'process', 'pool' or 'docker'")
+        if self.pool_mode not in ("auto", "fork", "spawn"):
+            raise ValueError("GRADER_POOL_MODE must be 'auto', 'fork' or 'spawn'")
         return self

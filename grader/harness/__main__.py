@@ -63,9 +63,25 @@ def _finish() -> None:
     os._exit(0)
 
 
-def main() -> None:
-    channel = Channel(int(sys.argv[1]))
-    raw = sys.stdin.buffer.read()
+def _read_stdin() -> bytes:
+    chunks = []
+    while chunk := os.read(0, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def main(channel_fd: int | None = None) -> None:
+    """Run one job. `python -m grader.harness FD [--preload torch,numpy [--cuda]]` warms first (a
+    pre-spawned pool process); the warm pool's forked children call main(FD) directly."""
+    if channel_fd is None:
+        channel_fd = int(sys.argv[1])
+        if "--preload" in sys.argv:
+            from grader.harness import warm
+
+            names = sys.argv[sys.argv.index("--preload") + 1]
+            warm.prepare([n for n in names.split(",") if n], tensorflow_ops=True, cuda="--cuda" in sys.argv)
+    channel = Channel(channel_fd)
+    raw = _read_stdin()
     # stdin is closed for the candidate: it sees /dev/null.
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

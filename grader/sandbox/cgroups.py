@@ -42,6 +42,21 @@ class Cgroup:
             return None
         return cls(mem, pids)
 
+    def set_memory(self, memory_mb: int) -> bool:
+        """Change the memory cap (a pooled sandbox learns its task's limit when the job arrives)."""
+        limit = str(memory_mb * 1024 * 1024)
+        files = [self.memory / "memory.limit_in_bytes"]
+        swap = self.memory / "memory.memsw.limit_in_bytes"
+        if swap.exists():  # memsw must stay >= the plain limit: order the writes accordingly
+            current = int(self._read(files[0]).strip() or 0)
+            files = files + [swap] if memory_mb * 1024 * 1024 <= current else [swap, *files]
+        try:
+            for f in files:
+                f.write_text(limit)
+        except OSError:
+            return False
+        return True
+
     @property
     def procs_files(self) -> list[str]:
         return [str(self.memory / "cgroup.procs"), str(self.pids / "cgroup.procs")]

@@ -5,6 +5,10 @@ Process tree (isolated mode):
                       └─ init (root, PID 1 of new pid+net+mount ns; hides paths, reaps, reports)
                            └─ harness (uid 65534, rlimits, no new privileges) + candidate code
 When init exits, the kernel kills everything left in the pid namespace, setsid'd children too.
+
+The warm pool (grader/sandbox/template.py) forks the launcher from a template process that already
+imported the frameworks and calls run(cfg, inline=True): the harness then runs in the forked
+process instead of exec'ing a fresh Python; every other step is the same code.
 """
 
 from __future__ import annotations
@@ -84,7 +88,27 @@ def _limits(cfg: dict) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cfg["address_space_mb"] * mb,) * 2)
 
 
-def _init(cfg: dict, report) -> None:
+def _start_harness(cfg: dict, inline: bool) -> None:
+    """Become the harness: exec a fresh interpreter, or (warm pool) run it in this forked process."""
+    if not inline:
+        argv = [sys.executable, "-I", "-m", "grader.harness", str(cfg["channel_fd"]), *cfg.get("harness_args", [])]
+        os.execve(sys.executable, argv, cfg["env"])
+    os.environ.clear()
+    os.environ.update(cfg["env"])
+    sys.argv = ["harness", str(cfg["channel_fd"])]
+    from grader.harness.__main__ import main as harness_main
+
+    try:
+        harness_main(cfg["channel_fd"])
+    except BaseException:  # noqa: BLE001 - as an exec'd interpreter would: traceback, exit 1
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
+
+
+def _init(cfg: dict, report, inline: bool = False) -> None:
     """Runs as PID 1 of the new namespaces (or a plain child when not isolated)."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     workdir = cfg["workdir"]
@@ -112,7 +136,7 @@ def _init(cfg: dict, report) -> None:
                 os.setuid(cfg["uid"])
             _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             os.chdir(workdir)
-            os.execve(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(cfg["channel_fd"])], cfg["env"])
+            _start_harness(cfg, inline)
         except BaseException as exc:  # noqa: BLE001 - any failure here is the grader's own
             os.write(2, f"dlgrader launcher: {type(exc).__name__}: {exc}\n".encode())
             os._exit(71)
@@ -134,7 +158,11 @@ def _init(cfg: dict, report) -> None:
 
 
 def main() -> None:
-    cfg = json.loads(sys.argv[1])
+    run(json.loads(sys.argv[1]))
+
+
+def run(cfg: dict, inline: bool = False) -> None:
+    """Join the cgroups, unshare, fork init (which forks the harness), wait, exit. Never returns."""
     status_fd = cfg["status_fd"]
 
     def report(msg: dict) -> None:
@@ -153,7 +181,7 @@ def main() -> None:
     child = os.fork()
     if child == 0:
         try:
-            _init(cfg, report)
+            _init(cfg, report, inline)
         except BaseException as exc:  # noqa: BLE001 - reported as sandbox_error
             report({"error": f"{type(exc).__name__}: {exc}"})
         os._exit(0)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox.base import RunRequest, RunResult
@@ -111,38 +112,16 @@ class ProcessSandbox:
     def _run(self, request: RunRequest, *, isolate: bool) -> RunResult:
         s = self.settings
         started = time.monotonic()
-        warnings: list[str] = []
-        if not isolate:
-            if s.isolation == "strict":
-                return RunResult(b"", "", "", sandbox_error="strict isolation required but not available (needs root on Linux)")
-            warnings.append("no network namespace: the submission's network access was not blocked")
-            warnings.append("not run as an unprivileged uid: files readable by the grader were readable")
+        warnings = isolation_warnings(s, isolate)
+        if isolate is False and s.isolation == "strict":
+            return RunResult(b"", "", "", sandbox_error="strict isolation required but not available (needs root on Linux)")
         cgroup = Cgroup.create(memory_mb=request.memory_mb, max_pids=request.max_pids) if self.is_root else None
         if cgroup is None:
             warnings.append("no cgroup: memory capped by RLIMIT_AS, processes by RLIMIT_NPROC only")
         workdir = tempfile.mkdtemp(prefix="dlgrader-")
         channel_r, channel_w = os.pipe()
         status_r, status_w = os.pipe()
-        cfg = {
-            "isolate": isolate,
-            "drop": isolate,
-            "uid": s.sandbox_uid,
-            "gid": s.sandbox_gid,
-            "hide": hidden_paths(s) if isolate else [],
-            "expose": exposed_paths(),
-            "cover": list(SCRATCH_DIRS),
-            "workdir": workdir,
-            "tmp_mb": s.sandbox_tmp_mb,
-            "cgroup_procs": cgroup.procs_files if cgroup else [],
-            "channel_fd": channel_w,
-            "status_fd": status_w,
-            "cpu_s": request.cpu_s,
-            "file_size_mb": request.file_size_mb,
-            "open_files": request.open_files,
-            "nproc": request.max_pids * 8 if isolate else 0,
-            "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
-            "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
-        }
+        cfg = launcher_config(s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=channel_w, status_fd=status_w)
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-m", "grader.sandbox.launcher", json.dumps(cfg)],
@@ -157,74 +136,134 @@ class ProcessSandbox:
         except OSError as exc:
             for fd in (channel_r, channel_w, status_r, status_w):
                 os.close(fd)
-            self._cleanup(cgroup, workdir)
+            cleanup(cgroup, workdir)
             return RunResult(b"", "", "", sandbox_error=f"could not start sandbox: {exc}", warnings=warnings)
         os.close(channel_w)
         os.close(status_w)
+
+        def wait(timeout: float) -> bool:
+            try:
+                proc.wait(timeout=timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+
+        def kill() -> None:
+            proc.kill()
+            proc.wait()
+
         try:
-            return self._supervise(proc, request, cgroup, warnings, channel_r, status_r, started)
+            streams = Streams(stdin=proc.stdin, stdout=proc.stdout, stderr=proc.stderr, channel=channel_r, status=status_r)
+            return supervise(request, streams, wait=wait, kill=kill, cgroup=cgroup, launcher_pid=proc.pid, isolated=isolate, warnings=warnings, started=started)
         finally:  # whatever happened (even an interrupt of the grader), nothing outlives the run
             if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            self._cleanup(cgroup, workdir)
+                kill()
+            cleanup(cgroup, workdir)
 
-    def _supervise(self, proc, request: RunRequest, cgroup: Cgroup | None, warnings: list[str], channel_r: int, status_r: int, started: float) -> RunResult:
-        """Feed the job, wait up to the wall-clock limit, kill what is left, collect the outcome."""
-        out = _CappedReader(proc.stdout, request.output_cap_bytes)
-        err = _CappedReader(proc.stderr, request.output_cap_bytes)
-        chan = _CappedReader(os.fdopen(channel_r, "rb", buffering=0), request.observation_cap_bytes)
-        stat = _CappedReader(os.fdopen(status_r, "rb", buffering=0), 1 << 16)
-        for reader in (out, err, chan, stat):
-            reader.start()
-        threading.Thread(target=_feed, args=(proc.stdin, json.dumps(request.job).encode()), daemon=True).start()
 
-        timed_out = False
+def isolation_warnings(settings: Settings, isolate: bool) -> list[str]:
+    if isolate:
+        return []
+    return [
+        "no network namespace: the submission's network access was not blocked",
+        "not run as an unprivileged uid: files readable by the grader were readable",
+    ]
+
+
+def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: Cgroup | None, workdir: str, channel_fd: int, status_fd: int) -> dict:
+    """What grader/sandbox/launcher.py needs to set up one sandbox."""
+    return {
+        "isolate": isolate,
+        "drop": isolate,
+        "uid": s.sandbox_uid,
+        "gid": s.sandbox_gid,
+        "hide": hidden_paths(s) if isolate else [],
+        "expose": exposed_paths(),
+        "cover": list(SCRATCH_DIRS),
+        "workdir": workdir,
+        "tmp_mb": s.sandbox_tmp_mb,
+        "cgroup_procs": cgroup.procs_files if cgroup else [],
+        "channel_fd": channel_fd,
+        "status_fd": status_fd,
+        "cpu_s": request.cpu_s,
+        "file_size_mb": request.file_size_mb,
+        "open_files": request.open_files,
+        "nproc": request.max_pids * 8 if isolate else 0,
+        "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
+        "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
+        "harness_args": [],
+    }
+
+
+@dataclass
+class Streams:
+    """The grader's ends of one sandbox's pipes: stdin (a writable file), the rest readable."""
+
+    stdin: object
+    stdout: object
+    stderr: object
+    channel: int
+    status: int
+
+
+def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgroup | None, launcher_pid: int | None, isolated: bool, warnings: list[str], started: float) -> RunResult:
+    """Feed the job, wait up to the wall-clock limit, kill what is left, collect the outcome.
+
+    wait(timeout) -> True once the launcher has ended; kill() stops the launcher itself."""
+    out = _CappedReader(streams.stdout, request.output_cap_bytes)
+    err = _CappedReader(streams.stderr, request.output_cap_bytes)
+    chan = _CappedReader(os.fdopen(streams.channel, "rb", buffering=0), request.observation_cap_bytes)
+    stat = _CappedReader(os.fdopen(streams.status, "rb", buffering=0), 1 << 16)
+    for reader in (out, err, chan, stat):
+        reader.start()
+    threading.Thread(target=_feed, args=(streams.stdin, json.dumps(request.job).encode()), daemon=True).start()
+
+    timed_out = not wait(request.timeout_s)
+    statuses = _status_lines(stat)
+    # Kill whatever is left: the whole cgroup, the launcher's group and the harness's session.
+    if cgroup:
+        cgroup.kill_all()
+    # (Isolated, the harness's pid is one of its own pid namespace: meaningless here, and the
+    # namespace dies with its init anyway.)
+    harness_pids = [] if isolated else [m["harness_pid"] for m in statuses if "harness_pid" in m]
+    for pgid in (launcher_pid, *harness_pids):
+        if pgid is None:
+            continue
         try:
-            proc.wait(timeout=request.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        statuses = _status_lines(stat)
-        # Kill whatever is left: the whole cgroup, the launcher's group and the harness's session.
-        if cgroup:
-            cgroup.kill_all()
-        for pgid in (proc.pid, *[m["harness_pid"] for m in statuses if "harness_pid" in m]):
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        proc.kill()
-        proc.wait()
-        for reader in (out, err, chan, stat):
-            reader.join(timeout=5)
-        statuses = _status_lines(stat)
-        result = RunResult(
-            channel=bytes(chan.buf),
-            stdout=out.text(),
-            stderr=err.text(),
-            timed_out=timed_out,
-            warnings=warnings,
-        )
-        if chan.truncated:
-            result.warnings.append("observation channel exceeded its cap; later observations were dropped")
-        for msg in statuses:
-            if "exit" in msg:
-                result.exit_code = msg["exit"]
-            elif "signal" in msg:
-                result.signal = msg["signal"]
-            elif "error" in msg and not timed_out:
-                result.sandbox_error = msg["error"]
-        if cgroup:
-            result.peak_memory_mb = cgroup.peak_mb()
-            result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
-        result.duration_s = time.monotonic() - started
-        return result
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    kill()
+    for reader in (out, err, chan, stat):
+        reader.join(timeout=5)
+    statuses = _status_lines(stat)
+    result = RunResult(
+        channel=bytes(chan.buf),
+        stdout=out.text(),
+        stderr=err.text(),
+        timed_out=timed_out,
+        warnings=warnings,
+    )
+    if chan.truncated:
+        result.warnings.append("observation channel exceeded its cap; later observations were dropped")
+    for msg in statuses:
+        if "exit" in msg:
+            result.exit_code = msg["exit"]
+        elif "signal" in msg:
+            result.signal = msg["signal"]
+        elif "error" in msg and not timed_out:
+            result.sandbox_error = msg["error"]
+    if cgroup:
+        result.peak_memory_mb = cgroup.peak_mb()
+        result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
+    result.duration_s = time.monotonic() - started
+    return result
 
-    @staticmethod
-    def _cleanup(cgroup: Cgroup | None, workdir: str) -> None:
-        if cgroup:
-            cgroup.remove()
-        shutil.rmtree(workdir, ignore_errors=True)
+
+def cleanup(cgroup: Cgroup | None, workdir: str) -> None:
+    if cgroup:
+        cgroup.remove()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _feed(stdin, data: bytes) -> None:

@@ -1,0 +1,271 @@
+"""The docker backend: one fresh, single-use container per run, through the Docker SDK.
+
+Each run creates a container from the sandbox image (workers/Dockerfile, target "sandbox") with
+no network, a read-only root, a tmpfs work dir, memory (swap included) and pids limits, every
+capability dropped, no-new-privileges and uid/gid 65534; nothing from the grader's side is
+mounted, and the environment is the process backend's scrubbed one. The job JSON goes to the
+container's stdin over an attach socket; the container's PID 1 is grader.sandbox.docker_entry,
+which frames the harness's channel, stdout and stderr onto the container's stdout (see its
+docstring for why and what the candidate can and cannot reach). The grader keeps the wall clock,
+kills the container at the limit, reads OOMKilled and the exit code from the engine, and always
+removes the container, whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+
+from grader.sandbox.base import RunRequest, RunResult
+from grader.sandbox.process import sandbox_env
+from grader.settings import Settings
+
+LABEL = "dlgrader.sandbox"
+WORKDIR = "/work"
+PYTHON = "/opt/venv/bin/python"
+DOCKER_HEADER = struct.Struct(">BxxxI")  # the engine's multiplexed attach stream: stream, size
+FRAME_HEADER = struct.Struct(">cI")  # docker_entry's frames: stream id, size
+
+
+class _Capped:
+    """Keeps at most `cap` bytes; knows how many were produced in all."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.buf, self.total = cap, bytearray(), 0
+
+    def add(self, data: bytes) -> None:
+        room = self.cap - len(self.buf)
+        if room > 0:
+            self.buf += data[:room]
+
+    def text(self) -> str:
+        s = self.buf.decode("utf-8", errors="replace")
+        dropped = self.total - len(self.buf)
+        return s + (f"\n[... {dropped} more bytes not kept]" if dropped > 0 else "")
+
+
+class _Stream:
+    """Reads the attach socket to its end, splitting the engine's and the entry point's framing."""
+
+    def __init__(self, sock, request: RunRequest) -> None:
+        self.sock = sock
+        self.channel = _Capped(request.observation_cap_bytes)
+        self.stdout = _Capped(request.output_cap_bytes)
+        self.stderr = _Capped(request.output_cap_bytes)
+        self.entry_stderr = _Capped(1 << 16)  # the entry point's own errors (the grader's, not the candidate's)
+        self.status: dict | None = None
+        self.malformed: str | None = None
+        self._pending = bytearray()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _recv_exact(self, n: int) -> bytes | None:
+        data = bytearray()
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return bytes(data)
+
+    def _run(self) -> None:
+        try:
+            while header := self._recv_exact(DOCKER_HEADER.size):
+                kind, size = DOCKER_HEADER.unpack(header)
+                payload = self._recv_exact(size)
+                if payload is None:
+                    break
+                if kind == 1:
+                    self._frames(payload)
+                else:
+                    self.entry_stderr.total += len(payload)
+                    self.entry_stderr.add(payload)
+        except (OSError, ValueError):
+            pass
+
+    def _frames(self, data: bytes) -> None:
+        self._pending += data
+        while len(self._pending) >= FRAME_HEADER.size:
+            stream, size = FRAME_HEADER.unpack_from(self._pending)
+            if size > 1 << 20:
+                self.malformed = f"oversized frame ({size} bytes)"
+                self._pending.clear()
+                return
+            if len(self._pending) < FRAME_HEADER.size + size:
+                return
+            payload = bytes(self._pending[FRAME_HEADER.size:FRAME_HEADER.size + size])
+            del self._pending[:FRAME_HEADER.size + size]
+            sink = {b"c": self.channel, b"o": self.stdout, b"e": self.stderr}.get(stream)
+            if sink is not None:
+                sink.add(payload)
+            elif stream == b"s" and self.status is None:
+                try:
+                    self.status = json.loads(payload)
+                except ValueError:
+                    self.malformed = "unreadable status frame"
+            else:
+                self.malformed = f"unknown stream {stream!r}"
+
+
+class DockerSandbox:
+    """Runs each request in a new container; never reuses one."""
+
+    def __init__(self, *, settings: Settings, client=None) -> None:
+        self.settings = settings
+        self._client = client
+
+    @property
+    def client(self):
+        """The engine client: settings.docker_host, else DOCKER_HOST / the default socket."""
+        if self._client is None:
+            import docker
+
+            self._client = docker.DockerClient(base_url=self.settings.docker_host) if self.settings.docker_host else docker.from_env()
+        return self._client
+
+    def container_config(self, request: RunRequest) -> dict:
+        """Arguments for the engine's create-container call (exposed for tests and audits)."""
+        s = self.settings
+        api = self.client.api
+        env = sandbox_env(s, WORKDIR)
+        env["PATH"] = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
+        device_requests = None
+        if request.cuda_visible_devices:
+            import docker
+
+            ids = [d.strip() for d in request.cuda_visible_devices.split(",") if d.strip()]
+            device_requests = [docker.types.DeviceRequest(device_ids=ids, capabilities=[["gpu"]])]
+            # Inside the container the granted GPUs are numbered from 0.
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(len(ids)))
+        entry_cfg = {
+            "channel_cap": request.observation_cap_bytes,
+            "output_cap": request.output_cap_bytes,
+            "cpu_s": request.cpu_s,
+            "file_size_mb": request.file_size_mb,
+            "open_files": request.open_files,
+        }
+        host_config = api.create_host_config(
+            network_mode="none",
+            read_only=True,
+            tmpfs={
+                WORKDIR: f"rw,nosuid,nodev,size={s.sandbox_tmp_mb}m,mode=1777",
+                "/tmp": "rw,nosuid,nodev,noexec,size=1m,mode=1777",
+            },
+            mem_limit=f"{request.memory_mb}m",
+            memswap_limit=f"{request.memory_mb}m",
+            pids_limit=request.max_pids,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            ipc_mode="private",
+            shm_size="1m",
+            log_config={"type": "none"},
+            device_requests=device_requests,
+        )
+        return {
+            "image": s.docker_image,
+            "command": [json.dumps(entry_cfg)],
+            "user": f"{s.sandbox_uid}:{s.sandbox_gid}",
+            "environment": env,
+            "working_dir": WORKDIR,
+            "hostname": "sandbox",
+            "stdin_open": True,
+            "stdin_once": True,
+            "network_disabled": True,
+            "labels": {LABEL: "1"},
+            "host_config": host_config,
+        }
+
+    def run(self, request: RunRequest) -> RunResult:
+        """Create, attach, start, feed, wait (up to the wall clock), inspect, remove."""
+        started = time.monotonic()
+        try:
+            config = self.container_config(request)
+            container_id = self.client.api.create_container(**config)["Id"]
+        except Exception as exc:  # noqa: BLE001 - an engine or image problem is the grader's
+            return RunResult(b"", "", "", sandbox_error=f"could not create the sandbox container: {exc}")
+        try:
+            return self._run(container_id, request, started)
+        except Exception as exc:  # noqa: BLE001
+            return RunResult(b"", "", "", sandbox_error=f"docker sandbox failed: {type(exc).__name__}: {exc}")
+        finally:  # whatever happened, the container does not outlive its run
+            self._remove(container_id)
+
+    def _run(self, container_id: str, request: RunRequest, started: float) -> RunResult:
+        api = self.client.api
+        attached = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+        sock = getattr(attached, "_sock", attached)
+        stream = _Stream(sock, request)
+        try:
+            api.start(container_id)
+            stream.thread.start()
+            threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
+            stream.thread.join(timeout=request.timeout_s)
+            timed_out = stream.thread.is_alive()
+            if timed_out:
+                try:
+                    api.kill(container_id)
+                except Exception:  # noqa: BLE001 - it may have exited meanwhile
+                    pass
+            stream.thread.join(timeout=10)
+        finally:
+            try:
+                attached.close()
+            except OSError:
+                pass
+        state = api.inspect_container(container_id)["State"]
+        return self._result(stream, state, timed_out, started)
+
+    @staticmethod
+    def _result(stream: _Stream, state: dict, timed_out: bool, started: float) -> RunResult:
+        status = stream.status or {}
+        totals = status.get("totals", {})
+        for key, sink in (("c", stream.channel), ("o", stream.stdout), ("e", stream.stderr)):
+            sink.total = max(int(totals.get(key, 0)), len(sink.buf))
+        result = RunResult(
+            channel=bytes(stream.channel.buf),
+            stdout=stream.stdout.text(),
+            stderr=stream.stderr.text(),
+            timed_out=timed_out,
+            memory_exceeded=bool(state.get("OOMKilled")),
+        )
+        if stream.channel.total > len(stream.channel.buf):
+            result.warnings.append("observation channel exceeded its cap; later observations were dropped")
+        if "exit" in status:
+            result.exit_code = status["exit"]
+        elif "signal" in status:
+            result.signal = status["signal"]
+        elif not timed_out:
+            # No status frame: the entry point itself ended (killed with the harness, e.g. by the
+            # OOM killer) or failed; the engine's exit code says which.
+            code = state.get("ExitCode")
+            if isinstance(code, int) and code > 128:
+                result.signal = code - 128
+            elif "error" in status or stream.malformed or code not in (0, None):
+                why = status.get("error") or stream.malformed or f"entry point exited with {code}"
+                result.sandbox_error = f"{why}; {stream.entry_stderr.text()[-500:]}".rstrip("; ")
+        if stream.malformed and not result.sandbox_error:
+            result.warnings.append(f"sandbox stream: {stream.malformed}")
+        result.duration_s = time.monotonic() - started
+        return result
+
+    def _remove(self, container_id: str) -> None:
+        try:
+            self.client.api.remove_container(container_id, force=True)
+        except Exception:  # noqa: BLE001 - already gone; anything else is swept by label
+            pass
+
+    def close(self) -> None:
+        """Release the engine connection."""
+        if self._client is not None:
+            self._client.close()
+
+
+def _feed(sock, data: bytes) -> None:
+    """Write the job to the container's stdin, then close it (the harness reads to EOF)."""
+    try:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
