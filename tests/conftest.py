@@ -12,6 +12,7 @@ import pytest
 from grader.grading import grade
 from grader.models import Report, Submission
 from grader.references import ReferenceCache
+from grader.sandbox.pool import PooledSandbox
 from grader.sandbox.process import ProcessSandbox
 from grader.settings import Settings
 from grader.taskspec import load_task
@@ -27,10 +28,8 @@ def settings(tmp_path_factory) -> Settings:
     return Settings(data_dir=data, env="dev")
 
 
-@pytest.fixture(scope="session")
-def grade_code(settings):
-    """grade_code(task_id, code) -> Report, through the real process sandbox."""
-    sandbox = ProcessSandbox(settings=settings)
+def grader_for(sandbox, settings):
+    """grade(task_id, code, **limits) -> Report through `sandbox`."""
     cache = ReferenceCache(settings.data_dir / "references")
 
     def run(task_id: str, code: str, **limits) -> Report:
@@ -44,6 +43,26 @@ def grade_code(settings):
         return grade(task, Submission(task_id=task_id, code=code), sandbox=sandbox, settings=settings, cache=cache)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def grade_code(settings):
+    """grade_code(task_id, code) -> Report, through the real process sandbox."""
+    return grader_for(ProcessSandbox(settings=settings), settings)
+
+
+@pytest.fixture(scope="session")
+def pool_sandbox(settings):
+    """One warm pool per test process (templates are started on first use)."""
+    sandbox = PooledSandbox(settings=settings)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def grade_code_pooled(settings, pool_sandbox):
+    """Like grade_code, through the warm pool backend."""
+    return grader_for(pool_sandbox, settings)
 
 
 EXPECT = re.compile(r"^#\s*expect:\s*(.+)$", re.M)

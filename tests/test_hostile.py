@@ -49,6 +49,12 @@ def processes_with(token: str) -> list[int]:
     return found
 
 
+@pytest.fixture(params=["process", "pool"])
+def grade_code(request):
+    """Every hostile case runs on both backends: a fresh process, and a warm pooled sandbox."""
+    return request.getfixturevalue("grade_code" if request.param == "process" else "grade_code_pooled")
+
+
 @pytest.fixture
 def next_grades_right(grade_code):
     """After each hostile test, a correct submission still gets full marks."""
