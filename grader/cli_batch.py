@@ -1,1 +1,173 @@
-"""`grader batch` and `grader bench` (registered on the main CLI app)."""
+"""`grader batch` (registered on the main CLI app): grade a cohort into DIR/results.{jsonl,csv} and
+DIR/summary.html. The logic lives in grader/batch.py and grader/summary.py; this is the edge."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from grader import batch, summary
+from grader.cli import _fail, _settings, app
+from grader.models import Status
+from grader.taskspec import TaskInvalid, TaskNotFound, load_task
+
+err = Console(stderr=True)
+
+HELP = """Grade a cohort: INPUT is a folder of candidate files (*.py; candidate id = file stem; needs
+--task) or a .csv/.jsonl manifest with candidate_id, path and optionally task_id (relative paths
+resolve against the manifest's folder; --task fills rows without a task_id).
+
+Writes DIR/results.jsonl (one line per result, appended and fsync'd as it arrives: the source of
+truth), then DIR/results.csv (candidate_id, task_id, status, score, max_score, one
+`<task_id>:<check_id>` column of points per check, message) and DIR/summary.html. A file that
+cannot be read (missing, unreadable, not UTF-8, too large) gets status `rejected` and no score.
+
+Runs on --jobs local threads, or through the Celery cluster when GRADER_BROKER_URL is set (--local
+forces local). After Ctrl-C or a kill, rerun with --resume: done pairs are skipped, sandbox_error
+ones (the grader's fault) are retried.
+
+Exit 0 when every candidate has a result, whatever the scores; 1 if any result is sandbox_error or
+the grader failed; 2 for bad usage; 130/143 when interrupted (SIGINT/SIGTERM). See docs/batch.md."""
+
+
+class RateColumn(ProgressColumn):
+    """Results per minute (grading is seconds per file, so per-second rates read as 0.x)."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("– /min" if speed is None else f"{speed * 60:.1f}/min", style="progress.data.speed")
+
+
+def _cluster(settings, *, local: bool):
+    """grade_via_cluster when GRADER_BROKER_URL is set and --local is not given, else None."""
+    if not settings.broker_url or local:
+        return None
+    try:
+        from grader.cluster import grade_via_cluster
+    except ImportError as exc:
+        _fail(f"GRADER_BROKER_URL is set but the cluster client is unavailable ({exc}); pass --local")
+    return grade_via_cluster
+
+
+def _write_outputs(out: Path, records: list[batch.Record], pending: int) -> None:
+    last = list(batch.latest(records).values())
+    batch.write_atomic(out / batch.CSV_NAME, batch.to_csv(last))
+    batch.write_atomic(out / batch.HTML_NAME, summary.render(last, title=f"Batch results: {out.name}", pending=pending))
+
+
+@app.command(name="batch", help=HELP)
+def batch_cmd(
+    source: Path = typer.Argument(..., metavar="INPUT", help="folder of *.py files, or a .csv/.jsonl manifest"),
+    out: Path = typer.Option(..., "--out", metavar="DIR", help="output folder (created if missing)"),
+    task_id: str | None = typer.Option(None, "--task", help="task id for a folder, or for manifest rows without task_id"),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="local parallel gradings (default: CPU cores)"),
+    resume: bool = typer.Option(False, "--resume", help="continue into a DIR that already has results.jsonl"),
+    local: bool = typer.Option(False, "--local", help="grade here even when GRADER_BROKER_URL is set"),
+) -> None:
+    s = _settings()
+    try:
+        items = batch.load_items(source, task_id)
+    except batch.ManifestError as exc:
+        _fail(str(exc))
+    max_scores: dict[str, float] = {}
+    for it in items:
+        if it.task_id not in max_scores:
+            try:
+                max_scores[it.task_id] = load_task(it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir).rubric.max_score
+            except TaskNotFound:
+                _fail((f"{it.where}: " if it.where else "") + f"unknown task {it.task_id!r} (see `grader tasks`)")
+            except TaskInvalid as exc:
+                _fail(str(exc))
+    cluster = _cluster(s, local=local)
+    if out.exists() and not out.is_dir():
+        _fail(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        log = batch.ResultsLog(out / batch.LOG_NAME, resume=resume)
+    except batch.ResultsError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write results ({exc.strerror})")
+    if log.dropped_partial:
+        err.print("note: ignored an incomplete last line in results.jsonl (a run killed mid-write); it will be redone", highlight=False)
+    records = list(log.previous)
+    todo = batch.to_do(items, records)
+    if resume and len(todo) < len(items):
+        err.print(f"resuming: {len(items) - len(todo)} of {len(items)} already done", highlight=False)
+
+    stop = batch.Stop()
+    if cluster is not None:
+        engine = None
+        grade_many = lambda subs: cluster(s, subs, priority="batch")
+    else:
+        from grader.engine import Engine
+
+        engine = Engine(s)
+        grade_many = lambda subs: batch.grade_locally(engine.grade, subs, jobs=jobs, stop=stop, max_scores=max_scores)
+
+    def on_signal(signum, frame):
+        if stop:
+            err.print("still finishing the gradings in progress (each ends within its time limit)", highlight=False)
+            return
+        stop.signal = signum
+        if engine is None:  # the cluster client blocks on the broker: break out now
+            raise KeyboardInterrupt
+        err.print(f"{signal.Signals(signum).name}: finishing the gradings in progress, then stopping", highlight=False)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    failed: str | None = None
+    try:
+        columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+        with Progress(*columns, console=err, disable=not todo) as progress:
+            bar = progress.add_task("grading", total=len(todo))
+
+            def on_record(rec: batch.Record) -> None:
+                records.append(rec)
+                progress.advance(bar)
+
+            batch.run_batch(todo, grade_many=grade_many, log=log, max_scores=max_scores, max_kib=s.max_submission_kib, on_record=on_record)
+    except KeyboardInterrupt:
+        stop.signal = stop.signal or signal.SIGINT
+    except Exception as exc:  # noqa: BLE001 - e.g. the broker went away: keep what is written, say so
+        failed = f"{type(exc).__name__}: {exc}"
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.close()
+        if engine is not None:
+            engine.close()
+
+    pending = len(batch.to_do(items, records))
+    _write_outputs(out, records, pending)
+    last = batch.latest(records)
+    errors = sum(r.status == Status.sandbox_error.value for r in last.values())
+    missing = sum(it.key not in last for it in items)
+    if missing and not (failed or stop):  # e.g. the cluster never answered for some: the grader's failure
+        failed = f"no result for {missing} candidate(s)"
+    counts = ", ".join(f"{n} {st}" for st, n in sorted(Counter(r.status for r in last.values()).items()))
+    print(f"{len(last)} result(s): {counts or 'none'}; wrote {out / batch.CSV_NAME} and {out / batch.HTML_NAME}")
+    if failed or stop:
+        why = f"grader failed ({failed})" if failed else "interrupted"
+        again = ["grader", "batch", str(source), *(["--task", task_id] if task_id else []), "--out", str(out), "--resume"]
+        err.print(f"{why}: {len(items) - pending} of {len(items)} done; continue with: {shlex.join(again)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1 if failed else 128 + int(stop.signal))
+    if errors:
+        err.print(f"{errors} sandbox_error result(s) (the grader's fault): rerun with --resume to retry them", highlight=False)
+        raise typer.Exit(1)
+
