@@ -49,8 +49,12 @@ class Settings(BaseSettings):
 
     # Sandbox backend: "process" (a fresh process per run), "pool" (warm, single-use processes forked
     # from a template that imported the frameworks), or "docker" (one container per run).
-    sandbox: str = "process"
+    sandbox: str = "pool"
     pool_size: int = 2  # idle warm sandboxes kept ready per framework
+    # Docker backend (GRADER_SANDBOX=docker): the engine (empty = DOCKER_HOST or the default socket)
+    # and the sandbox image, built by scripts/build-sandbox-image.sh (workers/Dockerfile, target sandbox).
+    docker_host: str = ""
+    docker_image: str = "dlgrader-sandbox:latest"
     # "fork": fork from a warmed template (CPU); "spawn": pre-started processes that warm up
     # themselves (what GPU sandboxes use, since CUDA does not survive a fork); "auto": spawn for
     # GPU sandboxes, fork otherwise.
@@ -69,7 +73,7 @@ class Settings(BaseSettings):
     job_max_retries: int = 3  # retries of the grader's own faults only (DB/broker errors, sandbox_error)
     job_retry_delay_s: float = 10.0
     webhook_max_attempts: int = 8
-    webhook_backoff_base_s: float = 30.0  # attempt n+1 waits about base * 2**(n-1) (jittered): ~1 h over 8
+    webhook_backoff_base_s: float = 40.0  # wait after attempt n: base*2**(n-1), jittered to 50-100%: ~1 h over 8
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
 
