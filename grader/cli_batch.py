@@ -3,6 +3,7 @@ DIR/summary.html. The logic lives in grader/batch.py and grader/summary.py; this
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -171,3 +172,35 @@ def batch_cmd(
         err.print(f"{errors} sandbox_error result(s) (the grader's fault): rerun with --resume to retry them", highlight=False)
         raise typer.Exit(1)
 
+
+
+@app.command(name="bench")
+def bench_cmd(
+    n: int = typer.Option(20, "--n", min=2, help="submissions per task (half correct, half buggy)"),
+    naive_n: int = typer.Option(4, "--naive-n", min=1, help="submissions per task for the slow naive path"),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="parallel gradings for throughput"),
+    skip: str = typer.Option("", "--skip", help="comma-separated paths to skip: naive,celery,docker,gpu"),
+    json_out: Path | None = typer.Option(None, "--json", metavar="FILE", help="also write the JSON result to FILE"),
+) -> None:
+    """Grade the same submissions of torch-train-step and tf-train-step the naive way (a fresh
+    process each), on the warm pool, through Celery + Redis, and on the docker backend; print
+    p50/p95 latency, throughput, peak memory and the ratio to the naive way (table, then JSON)."""
+    from rich.table import Table
+
+    from grader import bench
+
+    s = _settings()
+    skipped = {x.strip() for x in skip.split(",") if x.strip()}
+    bad = skipped - {"naive", "celery", "docker", "gpu"}
+    if bad:
+        _fail(f"--skip: unknown path(s) {', '.join(sorted(bad))}; choose from naive, celery, docker, gpu")
+    result = bench.run(s, n=n, naive_n=naive_n, jobs=jobs, skip=skipped, progress=lambda m: err.print(f"[dim]bench:[/dim] {m}"))
+    table = Table("path", "task", "p50 ms", "p95 ms", "per s", "peak PSS MB", "p50 vs naive", "statuses")
+    for row in bench.table_rows(result):
+        table.add_row(*row)
+    Console().print(table)
+    Console().print(f"sandbox overhead p50 (ms): {result['overhead_ms']}; warm pool: {result.get('pool')}; skipped: {result['skipped'] or 'none'}")
+    text = json.dumps(result, indent=2)
+    print(text)
+    if json_out:
+        json_out.write_text(text + "\n")

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from grader.sandbox.base import RunRequest, RunResult
@@ -204,6 +205,7 @@ class PooledSandbox:
         self._template_lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
+        self._cleaner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-pool-cleanup")
         self.created = 0  # sandboxes made, for tests and the benchmark
         self._refiller = threading.Thread(target=self._refill_loop, daemon=True, name="sandbox-pool-refill")
         self._refiller.start()
@@ -247,6 +249,7 @@ class PooledSandbox:
             self._idle.clear()
         for slot in slots:
             slot.discard()
+        self._cleaner.shutdown(wait=True)
         with self._template_lock:
             for t in self._templates.values():
                 t.close()
@@ -353,8 +356,11 @@ class PooledSandbox:
                 isolated=slot.isolate, warnings=warnings, started=started,
             )
         finally:
-            slot.kill()
-            slot.release()
+            slot.kill()  # (supervise already killed the whole cgroup; this is the launcher's pidfd)
+            for f in (slot.streams.stdout, slot.streams.stderr):
+                f.close()
+            # Removing the (now empty) cgroup and the work dir is off the submission's critical path.
+            self._cleaner.submit(slot.release)
 
     def _refill_loop(self) -> None:
         while not self._closed:
