@@ -1,1 +1,105 @@
 """`grader serve`, `grader worker` and `grader keys` (registered on the main CLI app)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional
+
+import typer
+
+from grader.cli import _fail, _settings, app
+
+keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys (only a hash of each key is stored).")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="address to bind (default GRADER_API_HOST, 127.0.0.1)"),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="port (default GRADER_API_PORT, 8000)"),
+) -> None:
+    """Run the REST API. Without GRADER_BROKER_URL it also grades, in-process (SQLite, no Redis)."""
+    import uvicorn
+
+    from grader.api import create_app
+
+    s = _settings()
+    host, port = host or s.api_host, port or s.api_port
+    mode = f"broker mode ({_redacted(s.broker_url)}): `grader worker` processes grade" if s.broker_url else f"embedded mode: {s.embedded_workers} grading thread(s) in this process"
+    typer.echo(f"dlgrader API on http://{host}:{port} — {mode}", err=True)
+    uvicorn.run(create_app(s), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    queues: Optional[str] = typer.Option(None, "--queues", help="comma-separated: gpu,cpu (default: cpu, or gpu,cpu with --gpu)"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", help="GPU index(es) for the sandboxes, e.g. 0 or 0,1 (sets CUDA_VISIBLE_DEVICES)"),
+    concurrency: int = typer.Option(1, "--concurrency", "-c", min=1, help="jobs graded at once (threads)"),
+    pool: str = typer.Option("threads", "--pool", help="threads or solo"),
+) -> None:
+    """Run a Celery worker that grades queued submissions (needs GRADER_BROKER_URL)."""
+    if gpu is not None:
+        if not re.fullmatch(r"\d+(,\d+)*", gpu):
+            _fail(f"--gpu {gpu!r}: expected GPU indexes like 0 or 0,1")
+        # Before Settings() is read by the Celery app; the worker itself never touches CUDA.
+        os.environ["GRADER_GPU_DEVICES"] = gpu
+    s = _settings()
+    if not s.broker_url:
+        _fail("GRADER_BROKER_URL is not set; a worker needs Redis (or run `grader serve`, which grades in-process)")
+    chosen = [q.strip() for q in (queues or ("gpu,cpu" if gpu is not None else "cpu")).split(",") if q.strip()]
+    bad = [q for q in chosen if q not in ("gpu", "cpu")]
+    if bad or not chosen:
+        _fail(f"--queues: unknown queue(s) {', '.join(bad) or '(none)'}; choose from gpu, cpu")
+    if "gpu" in chosen and not s.gpu_devices:
+        typer.echo("warning: consuming the gpu queue without --gpu: GPU tasks will run on the CPU", err=True)
+    if s.visibility_timeout_s < 2 * s.timeout_s + 60:  # a grading runs the reference, then the candidate
+        typer.echo(f"warning: GRADER_VISIBILITY_TIMEOUT_S={s.visibility_timeout_s} is below the longest grading; "
+                   "a slow job may be redelivered to a second worker (it is graded once, but twice the work)", err=True)
+    if pool not in ("threads", "solo"):
+        _fail(f"--pool {pool!r}: choose threads or solo")
+    from workers.celery_app import app as celery_app
+
+    celery_app.worker_main([
+        "worker", "--queues", ",".join(chosen), "--pool", pool, "--concurrency", str(1 if pool == "solo" else concurrency),
+        "--hostname", f"grader-{'-'.join(chosen)}-{os.getpid()}@%h", "--loglevel", "INFO",
+        "--without-gossip", "--without-mingle",
+    ])
+
+
+@keys_app.command("create")
+def keys_create(name: str = typer.Option(..., "--name", help="who the key is for")) -> None:
+    """Create an API key and print it (once; only its hash is stored)."""
+    from grader.store import Store
+
+    if not name.strip():
+        _fail("--name must not be empty")
+    store = Store.from_settings(_settings())
+    try:
+        store.create_schema()
+        key = store.create_key(name.strip())
+    except Exception as exc:  # noqa: BLE001 - one line for the user
+        _fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        store.close()
+    typer.echo(key.key)
+    typer.echo(f"created key {key.prefix}… for {key.name!r}; it is shown only once", err=True)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (name, prefix, creation time)."""
+    from grader.store import Store
+
+    store = Store.from_settings(_settings())
+    try:
+        store.create_schema()
+        for k in store.keys():
+            typer.echo(f"{k.prefix}…  {k.created_at:%Y-%m-%d %H:%M}  {k.name}")
+    finally:
+        store.close()
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return scheme + sep + ("***@" + rest.split("@", 1)[1] if "@" in rest else rest)

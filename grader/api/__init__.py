@@ -1,0 +1,63 @@
+"""The REST API (FastAPI): submissions, tasks, health, metrics and the interviewers' page."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+
+from grader.api import health, submissions, tasks
+from grader.api.errors import validation_message
+from grader.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings, *, store=None, queue=None, engine_factory=None) -> FastAPI:
+    """The API; store and queue are built from settings unless passed in."""
+    from grader.queue import make_queue
+    from grader.store import Store
+
+    store = store or Store.from_settings(settings)
+    if queue is None:
+        def default_engine():
+            from grader.engine import Engine
+
+            return Engine(settings)
+
+        queue = make_queue(settings, store=store, engine_factory=engine_factory or default_engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store.create_schema()
+        queue.start()
+        try:
+            yield
+        finally:
+            queue.stop()
+
+    app = FastAPI(title="dlgrader", version="1", lifespan=lifespan,
+                  description="Automated, sandboxed grading of deep-learning interview code.")
+    app.state.settings, app.state.store, app.state.queue = settings, store, queue
+    app.state.tasks = tasks.TaskCatalog(settings)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
+
+    app.include_router(submissions.router, prefix="/v1")
+    app.include_router(tasks.router, prefix="/v1")
+    app.include_router(health.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui")
+
+    @app.get("/ui", include_in_schema=False)
+    def ui() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    return app

@@ -1,0 +1,185 @@
+"""POST /v1/submissions and reading a submission, its report and its webhook deliveries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from grader import reports
+from grader.api.auth import owner
+from grader.api.errors import validation_message
+from grader.queue import QueueUnavailable
+from grader.store import COMPLETED, QUEUED, IdempotencyConflict, SubmissionRow
+from grader.submissions import SubmissionRejected, parse_submission
+from grader.taskspec import TaskInvalid, TaskNotFound
+
+router = APIRouter(tags=["submissions"])
+METADATA_MAX_BYTES = 16 * 1024
+
+
+class SubmissionIn(BaseModel):
+    """A candidate's code for one task."""
+
+    model_config = ConfigDict(extra="forbid")
+    task_id: str = Field(min_length=1, max_length=200)
+    code: str
+    candidate_id: str | None = Field(default=None, max_length=200)
+    callback_url: str | None = Field(default=None, max_length=2000, description="receives the signed submission.graded event")
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("callback_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+
+class SubmissionCreated(BaseModel):
+    id: str
+    status: str
+
+
+def _fail(status: int, message: str) -> HTTPException:
+    return HTTPException(status, message)
+
+
+def _utf8(value: Any, where: str) -> None:
+    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from JSON \\ud800 escapes)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _fail(422, f"{where} is not valid UTF-8 text (lone surrogate at character {exc.start})") from None
+
+
+def parse_body(raw: bytes, *, max_kib: int) -> SubmissionIn:
+    """Validate the raw request body, with one clear message per problem."""
+    if len(raw) > max_kib * 1024 * 6 + 64 * 1024:  # the code may be JSON-escaped (up to 6 bytes a character)
+        raise _fail(413, f"request body is {len(raw)} bytes, over the limit for {max_kib} KiB of code")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(422, f"request body is not valid UTF-8 (bad byte at offset {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _fail(422, f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise _fail(422, "request body must be a JSON object with task_id and code")
+    try:
+        body = SubmissionIn.model_validate(data)
+    except ValidationError as exc:
+        raise _fail(422, validation_message(exc.errors())) from None
+    for field in ("task_id", "code", "candidate_id", "callback_url", "metadata"):
+        _utf8(getattr(body, field), field)
+    if body.metadata is not None and len(json.dumps(body.metadata)) > METADATA_MAX_BYTES:
+        raise _fail(422, f"metadata is over {METADATA_MAX_BYTES // 1024} KiB")
+    return body
+
+
+OPENAPI_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}}}}
+
+
+@router.post("/submissions", status_code=202, response_model=SubmissionCreated, openapi_extra=OPENAPI_BODY,
+             responses={409: {}, 413: {}, 422: {}, 503: {}})
+async def create_submission(
+    request: Request,
+    key_id: str = Depends(owner),
+    idempotency_key: str | None = Header(default=None, max_length=200, description="same key and body → same submission"),
+) -> JSONResponse:
+    """Queue a submission for grading; 202 with its id."""
+    app = request.app
+    settings = app.state.settings
+    body = parse_body(await request.body(), max_kib=settings.max_submission_kib)
+    try:
+        task = await run_in_threadpool(app.state.tasks.get, body.task_id)
+    except TaskNotFound:
+        raise _fail(422, f"unknown task {body.task_id!r} (see GET /v1/tasks)") from None
+    except TaskInvalid as exc:
+        raise _fail(500, str(exc)) from None
+    try:
+        sub = parse_submission(body.code.encode("utf-8"), task_id=task.id, max_kib=settings.max_submission_kib, candidate_id=body.candidate_id, name="code")
+    except SubmissionRejected as exc:
+        raise _fail(413 if "limit" in str(exc) else 422, str(exc)) from None
+
+    def store_it() -> tuple[SubmissionRow, bool]:
+        return app.state.store.add_submission(sub, owner_id=key_id, callback_url=body.callback_url, metadata=body.metadata,
+                                              idempotency_key=idempotency_key, priority="interactive")
+
+    try:
+        row, created = await run_in_threadpool(store_it)
+    except IdempotencyConflict as exc:
+        raise _fail(409, str(exc)) from None
+    if created or row.status == QUEUED:  # a replay re-enqueues a job that may never have been published
+        try:
+            await run_in_threadpool(lambda: app.state.queue.enqueue(row.id, spec=task.spec, priority=row.priority))
+        except QueueUnavailable as exc:
+            raise _fail(503, f"submission {row.id} stored but not queued ({exc}); retry with the same Idempotency-Key") from None
+    return JSONResponse({"id": row.id, "status": row.status}, status_code=202)
+
+
+async def _own(request: Request, submission_id: str, key_id: str) -> SubmissionRow:
+    row = await run_in_threadpool(request.app.state.store.get, submission_id, owner_id=key_id)
+    if row is None:
+        raise _fail(404, f"no submission {submission_id!r}")
+    return row
+
+
+def _iso(dt) -> str | None:
+    return dt.isoformat() if dt is not None else None
+
+
+@router.get("/submissions/{submission_id}")
+async def get_submission(submission_id: str, request: Request, key_id: str = Depends(owner)) -> dict:
+    """Status (queued, running, completed) and, once completed, the JSON report."""
+    row = await _own(request, submission_id, key_id)
+    out = {
+        "id": row.id, "task_id": row.task_id, "candidate_id": row.candidate_id, "status": row.status,
+        "metadata": row.meta, "created_at": _iso(row.created_at), "started_at": _iso(row.started_at),
+        "graded_at": _iso(row.graded_at),
+    }
+    if row.status == COMPLETED:
+        out["result"] = row.result_status
+        out["score"] = row.report.get("score")
+        out["max_score"] = row.report.get("max_score")
+        out["report"] = row.report
+    return out
+
+
+@router.get("/submissions/{submission_id}/report", responses={409: {"description": "not graded yet"}})
+async def get_report(
+    submission_id: str,
+    request: Request,
+    key_id: str = Depends(owner),
+    format: Literal["json", "markdown", "html"] = Query("json"),
+    view: Literal["interviewer", "candidate"] = Query("interviewer", description="candidate: hidden checks without the judge's details"),
+) -> Response:
+    """The report as JSON, Markdown or HTML (409 while not graded)."""
+    row = await _own(request, submission_id, key_id)
+    if row.status != COMPLETED:
+        raise _fail(409, f"submission {submission_id} is {row.status}; the report is not ready yet")
+    report = row.report_model()
+    if view == "candidate":
+        report = reports.for_candidate(report)
+    if format == "markdown":
+        return PlainTextResponse(reports.to_markdown(report), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        return HTMLResponse(reports.to_html(report))
+    return Response(reports.to_json(report), media_type="application/json")
+
+
+@router.get("/submissions/{submission_id}/deliveries")
+async def get_deliveries(submission_id: str, request: Request, key_id: str = Depends(owner)) -> list[dict]:
+    """The webhook delivery log: one row per attempt."""
+    await _own(request, submission_id, key_id)
+    rows = await run_in_threadpool(request.app.state.store.deliveries, submission_id)
+    return [
+        {"event_id": d.event_id, "attempt": d.attempt, "url": d.url, "status_code": d.status_code, "error": d.error,
+         "started_at": _iso(d.started_at), "finished_at": _iso(d.finished_at), "next_retry_at": _iso(d.next_retry_at)}
+        for d in rows
+    ]

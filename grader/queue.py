@@ -1,0 +1,218 @@
+"""Where stored submissions go to be graded: routing (gpu/cpu, interactive before batch), the
+grading step every worker runs, and the two dispatchers — embedded threads or the Celery cluster."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import platform
+import queue as stdlib_queue
+import threading
+from datetime import datetime, timezone
+from typing import Callable
+
+from grader import webhooks
+from grader.models import Environment, NeedsGpu, Report, Status, TaskSpec
+from grader.settings import Settings
+from grader.store import COMPLETED, Store
+from grader.taskspec import TaskInvalid, TaskNotFound
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("gpu", "cpu")
+# Redis priorities: 0 is served first (kombu orders its per-priority lists ascending).
+PRIORITY = {"interactive": 0, "batch": 9}
+PRIORITY_STEPS = [0, 3, 6, 9]
+SEP = ":"
+
+# Outcomes of run_submission.
+DONE, SKIPPED, RETRY = "completed", "skipped", "retry"
+
+
+class QueueUnavailable(RuntimeError):
+    """The broker cannot be reached (the message says which and why)."""
+
+
+def queue_for(spec: TaskSpec, *, gpu_workers: bool) -> str:
+    """`gpu` for tasks that require one, or may use one when GPU workers exist; else `cpu`."""
+    if spec.needs_gpu is NeedsGpu.required or (spec.needs_gpu is NeedsGpu.optional and gpu_workers):
+        return "gpu"
+    return "cpu"
+
+
+def error_report(row, message: str) -> Report:
+    """A sandbox_error report for failures that happen before the engine could produce one."""
+    return Report(
+        task_id=row.task_id, task_version="?", candidate_id=row.candidate_id, status=Status.sandbox_error,
+        score=None, max_score=0, checks=[], message=message, duration_s=0.0,
+        environment=Environment(python=platform.python_version()),
+        submission_sha256=row.submission().sha256, graded_at=datetime.now(timezone.utc),
+    )
+
+
+def run_submission(submission_id: str, *, store: Store, engine, max_retries: int) -> tuple[str, object]:
+    """Grade a stored submission once: (DONE, row) when this call saved its report, (SKIPPED, None)
+    when it was already completed or is unknown, (RETRY, row) on the grader's own fault
+    (sandbox_error) while attempts remain. The candidate's failures are final results."""
+    row = store.start(submission_id)
+    if row is None:
+        return SKIPPED, None
+    final = row.attempts > max_retries
+    try:
+        task = engine.task(row.task_id)
+        report = engine.grade(row.submission(), task=task)
+    except (TaskNotFound, TaskInvalid) as exc:
+        report = error_report(row, f"task unavailable: {exc}")
+        final = True
+    except Exception as exc:  # noqa: BLE001 - the grader's fault; retried, then reported
+        log.exception("grading %s failed", submission_id)
+        report = error_report(row, f"grader failure: {type(exc).__name__}: {exc}")
+    if report.status is Status.sandbox_error and not final:
+        store.requeue(submission_id)
+        return RETRY, row
+    return (DONE, row) if store.complete(submission_id, report) else (SKIPPED, None)
+
+
+class EmbeddedQueue:
+    """`grader serve` without a broker: threads in the API process grade through one Engine;
+    webhooks retry on timers. On start it re-queues what a previous run left unfinished."""
+
+    def __init__(self, *, store: Store, settings: Settings, engine_factory: Callable[[], object]) -> None:
+        self.store, self.settings = store, settings
+        self._engine_factory = engine_factory
+        self.engine = None
+        self._q: stdlib_queue.PriorityQueue = stdlib_queue.PriorityQueue()
+        self._seq = itertools.count()
+        self._threads: list[threading.Thread] = []
+        self._timers: set[threading.Timer] = set()
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        self.engine = self._engine_factory()
+        for row in self.store.pending():  # nothing is lost across restarts
+            self._put(row.id, row.priority)
+        for i in range(max(1, self.settings.embedded_workers)):
+            t = threading.Thread(target=self._loop, name=f"grader-embedded-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def enqueue(self, submission_id: str, *, spec: TaskSpec, priority: str) -> None:
+        self._put(submission_id, priority)
+
+    def _put(self, submission_id: str, priority: str) -> None:
+        self._q.put((PRIORITY.get(priority, 9), next(self._seq), submission_id))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                _, _, sid = self._q.get(timeout=0.5)
+            except stdlib_queue.Empty:
+                continue
+            try:
+                outcome, row = run_submission(sid, store=self.store, engine=self.engine, max_retries=self.settings.job_max_retries)
+            except Exception:  # noqa: BLE001 - e.g. the database is down: try again later
+                log.exception("embedded job %s failed; retrying", sid)
+                self._later(self.settings.job_retry_delay_s, lambda sid=sid: self._put(sid, "interactive"))
+                continue
+            if outcome == RETRY:
+                self._later(self.settings.job_retry_delay_s, lambda sid=sid, p=row.priority: self._put(sid, p))
+            elif outcome == DONE and row.callback_url:
+                self._later(0, lambda sid=sid: self._deliver(sid, 1))
+
+    def _deliver(self, submission_id: str, attempt: int) -> None:
+        delay = webhooks.deliver(submission_id, attempt, store=self.store, settings=self.settings)
+        if delay is not None:
+            self._later(delay, lambda: self._deliver(submission_id, attempt + 1))
+
+    def _later(self, delay_s: float, fn: Callable[[], None]) -> None:
+        if self._stop.is_set():
+            return
+
+        def run() -> None:
+            self._timers.discard(timer)
+            fn()
+
+        timer = threading.Timer(delay_s, run)
+        timer.daemon = True
+        self._timers.add(timer)
+        timer.start()
+
+    def ping(self) -> None:
+        """Always reachable: the queue is in this process."""
+
+    def depth(self) -> dict[str, int]:
+        return {"embedded": self._q.qsize()}
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in list(self._timers):
+            t.cancel()
+        for t in self._threads:
+            t.join(timeout=5)
+        if self.engine is not None:
+            self.engine.close()
+
+
+class CeleryQueue:
+    """Broker mode: jobs go to Redis; separate `grader worker` processes grade them."""
+
+    def __init__(self, settings: Settings) -> None:
+        from workers.celery_app import make_celery
+
+        self.settings = settings
+        self.app = make_celery(settings)
+
+    def start(self) -> None:
+        pass
+
+    def enqueue(self, submission_id: str, *, spec: TaskSpec, priority: str) -> None:
+        """Publish a grading job (raises QueueUnavailable if the broker is down)."""
+        import redis
+        from kombu.exceptions import OperationalError
+
+        try:
+            self.app.send_task(
+                "workers.jobs.grade_submission", args=[submission_id],
+                queue=queue_for(spec, gpu_workers=self.settings.gpu_workers), priority=PRIORITY[priority],
+                ignore_result=True,  # the database holds the report; don't subscribe to the result backend
+            )
+        except (OperationalError, OSError, redis.RedisError) as exc:
+            raise QueueUnavailable(f"broker unreachable: {exc}") from exc
+
+    def _redis(self):
+        import redis
+
+        return redis.Redis.from_url(self.settings.broker_url, socket_connect_timeout=3, socket_timeout=5)
+
+    def ping(self) -> None:
+        import redis
+
+        try:
+            with self._redis() as r:
+                r.ping()
+        except redis.RedisError as exc:
+            raise QueueUnavailable(f"broker unreachable: {exc}") from exc
+
+    def depth(self) -> dict[str, int]:
+        """Messages waiting in Redis per queue (all priority levels)."""
+        with self._redis() as r:
+            pipe = r.pipeline()
+            for q in QUEUES:
+                for pri in PRIORITY_STEPS:
+                    pipe.llen(q if pri == 0 else f"{q}{SEP}{pri}")
+            counts = pipe.execute()
+        n = len(PRIORITY_STEPS)
+        return {q: sum(counts[i * n:(i + 1) * n]) for i, q in enumerate(QUEUES)}
+
+    def stop(self) -> None:
+        self.app.close()
+
+
+def make_queue(settings: Settings, *, store: Store, engine_factory: Callable[[], object]):
+    """CeleryQueue when GRADER_BROKER_URL is set, else the embedded one."""
+    if settings.broker_url:
+        return CeleryQueue(settings)
+    return EmbeddedQueue(store=store, settings=settings, engine_factory=engine_factory)
+
+
+__all__ = ["COMPLETED", "CeleryQueue", "EmbeddedQueue", "QueueUnavailable", "make_queue", "queue_for", "run_submission"]
