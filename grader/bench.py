@@ -12,6 +12,7 @@ observations are computed before timing starts (they are cached per task version
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -222,28 +223,31 @@ def run(settings: Settings, *, n: int, naive_n: int, jobs: int, skip: set[str], 
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(), "gpu": _gpu_name()},
         "n_per_task": n, "naive_n_per_task": naive_n, "jobs": jobs, "paths": {}, "skipped": {}, "overhead_ms": {},
     }
+    tasks = [t for t in TASKS if importlib.util.find_spec(t.split("-")[0].replace("tf", "tensorflow")) is not None]
+    for t in set(TASKS) - set(tasks):
+        out["skipped"][t] = "framework not installed"
     base = settings.model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="dlgrader-bench-data-"))})
     try:
         naive = Engine(base.model_copy(update={"sandbox": "process"}))
-        subs = {t: submissions_for(naive, t, n) for t in TASKS}
+        subs = {t: submissions_for(naive, t, n) for t in tasks}
         if "naive" not in skip:
             progress("naive: priming references")
-            _prime(naive, TASKS)
+            _prime(naive, tasks)
             out["overhead_ms"]["naive"] = sandbox_overhead_ms(naive, "torch-train-step", runs=3)
             out["paths"]["naive"] = {}
-            for t in TASKS:
+            for t in tasks:
                 progress(f"naive: {t}")
                 out["paths"]["naive"][t] = measure(*_engine_path(naive, jobs), subs[t][:naive_n], latency_n=naive_n)
         naive.close()
         pooled = Engine(base.model_copy(update={"sandbox": "pool", "pool_size": max(2, jobs)}))
         progress("local: priming references and warm pools")
-        _prime(pooled, TASKS)
+        _prime(pooled, tasks)
         out["overhead_ms"]["pool"] = sandbox_overhead_ms(pooled, "torch-train-step")
         stats = pooled.sandbox.stats()
         out["pool"] = {"size_per_framework": pooled.sandbox.size, "template_rss_mb": {k: round(v or 0) for k, v in stats["template_rss_mb"].items()},
                        "tree_pss_mb_idle": round(_tree_memory_mb(os.getpid()))}
         out["paths"]["local"] = {}
-        for t in TASKS:
+        for t in tasks:
             progress(f"local (warm pool): {t}")
             out["paths"]["local"][t] = measure(*_engine_path(pooled, jobs), subs[t], latency_n=n)
         pooled.close()
@@ -256,10 +260,10 @@ def run(settings: Settings, *, n: int, naive_n: int, jobs: int, skip: set[str], 
             else:
                 try:
                     one, many = cluster.path()
-                    for t in TASKS:
+                    for t in tasks:
                         one(subs[t][0])  # the worker's references and templates
                     out["paths"]["celery"] = {}
-                    for t in TASKS:
+                    for t in tasks:
                         progress(f"celery: {t}")
                         out["paths"]["celery"][t] = measure(one, many, subs[t], latency_n=n)
                 finally:

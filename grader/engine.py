@@ -62,8 +62,8 @@ class Engine:
         with self._reference_locks[task.id]:
             try:
                 items = plan(task, salt=self.settings.seed_salt)
-                device = device_label(gpu_for(task, self.settings))
-                reference_observations(task, items, sandbox=self.sandbox, settings=self.settings, cache=self.cache, device=device)
+                cuda = gpu_for(task, self.settings)
+                reference_observations(task, items, sandbox=self.sandbox, settings=self.settings, cache=self.cache, device=device_label(cuda), cuda=cuda)
             except ReferenceError_:
                 pass  # grade() reports it as sandbox_error
         return grade(task, submission, sandbox=self.sandbox, settings=self.settings, cache=self.cache)

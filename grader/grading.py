@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import platform
 import signal
 import subprocess
@@ -30,9 +31,16 @@ def plan(task: Task, *, salt: str = "") -> list[dict]:
     return items
 
 
+_gpu_turn = itertools.count()
+
+
 def gpu_for(task: Task, settings: Settings) -> str:
-    """CUDA_VISIBLE_DEVICES for this task's sandbox: the worker's GPUs unless the task never uses one."""
-    return settings.gpu_devices if task.spec.needs_gpu is not NeedsGpu.never else ""
+    """CUDA_VISIBLE_DEVICES for one sandbox of this task: one of the worker's GPUs, taken in turn
+    (one GPU per sandbox), or "" when the task never uses one or the worker has none."""
+    devices = [d.strip() for d in settings.gpu_devices.split(",") if d.strip()]
+    if task.spec.needs_gpu is NeedsGpu.never or not devices:
+        return ""
+    return devices[next(_gpu_turn) % len(devices)]
 
 
 def device_label(cuda_visible_devices: str) -> str:
@@ -51,11 +59,15 @@ def device_label(cuda_visible_devices: str) -> str:
     return f"cuda ({name})"
 
 
-def request_for(task: Task, code: str, items: list[dict], settings: Settings) -> RunRequest:
+def request_for(task: Task, code: str, items: list[dict], settings: Settings, cuda: str | None = None) -> RunRequest:
     """The sandbox request: job for the harness plus limits (task metadata over settings)."""
     limits = task.spec.limits
+    cuda = gpu_for(task, settings) if cuda is None else cuda
+    job = {"code": code, "probes": task.spec.probes, "imports": IMPORTS[task.spec.framework.value], "plan": items}
+    if cuda and settings.gpu_memory_mb:
+        job["gpu_memory_mb"] = settings.gpu_memory_mb
     return RunRequest(
-        job={"code": code, "probes": task.spec.probes, "imports": IMPORTS[task.spec.framework.value], "plan": items},
+        job=job,
         timeout_s=limits.timeout_s or settings.timeout_s,
         memory_mb=limits.memory_mb or settings.memory_mb,
         cpu_s=settings.cpu_s,
@@ -64,7 +76,7 @@ def request_for(task: Task, code: str, items: list[dict], settings: Settings) ->
         open_files=settings.open_files,
         output_cap_bytes=settings.output_cap_kib * 1024,
         observation_cap_bytes=settings.observation_cap_mb * 1024 * 1024,
-        cuda_visible_devices=gpu_for(task, settings),
+        cuda_visible_devices=cuda,
     )
 
 
@@ -72,13 +84,13 @@ class ReferenceError_(RuntimeError):
     """The reference solution did not run cleanly: the grader's fault, never the candidate's."""
 
 
-def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache, device: str) -> Observations:
+def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache, device: str, cuda: str | None = None) -> Observations:
     """Run (or reuse) the reference solution under the same probes in its own sandbox."""
     key = cache_key(fingerprint=task.fingerprint, plan=items, device=device)
     cached = cache.get(task.id, key)
     if cached is not None:
         return cached
-    run = sandbox.run(request_for(task, task.spec.reference, items, settings))
+    run = sandbox.run(request_for(task, task.spec.reference, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:
         why = run.sandbox_error or obs.tampered or obs.compile_error or obs.import_error or (
@@ -128,15 +140,16 @@ def grade(task: Task, submission: Submission, *, sandbox: Sandbox, settings: Set
     """Grade one submission into a report; every failure of the candidate becomes a status."""
     started = datetime.now(timezone.utc)
     items = plan(task, salt=settings.seed_salt)
-    device = device_label(gpu_for(task, settings))
+    cuda = gpu_for(task, settings)
+    device = device_label(cuda)
     env = environment(device)
     if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
         return _report(task, submission, Status.sandbox_error, "this task needs a GPU and this worker has none", None, [], RunResult(b"", "", ""), env, started)
     try:
-        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache, device=device)
+        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache, device=device, cuda=cuda)
     except ReferenceError_ as exc:
         return _report(task, submission, Status.sandbox_error, str(exc), None, [], RunResult(b"", "", ""), env, started)
-    run = sandbox.run(request_for(task, submission.code, items, settings))
+    run = sandbox.run(request_for(task, submission.code, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     status, message = status_of(run, obs)
     if status in (Status.sandbox_error,):

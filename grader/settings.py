@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # CUDA_VISIBLE_DEVICES for sandboxes of tasks with needs_gpu optional/required ("" = CPU only).
     # The grader never initialises CUDA itself; only the sandboxed harness does.
     gpu_devices: str = ""
+    # Cap on each sandbox's GPU memory (torch's per-process allocator fraction; 0 = no cap).
+    gpu_memory_mb: int = 0
     reference_cache: bool = True
     # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
     seed_salt: str = ""

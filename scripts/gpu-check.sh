@@ -12,3 +12,5 @@ for task in torch-fix-device torch-amp-train-step; do
     /usr/bin/time -f "$task reference graded on GPU: %e s" env GRADER_GPU_DEVICES=0 python3 -m grader grade --task "$task" "tasks/$task/reference.py"
   done
 done
+# The benchmark's GPU path (fresh process vs warm pool on CUDA) and the CPU paths that can run there.
+python3 -m grader bench --skip docker,celery --n 6 --naive-n 2 --json gpu-bench.json

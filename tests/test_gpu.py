@@ -34,3 +34,30 @@ def test_gpu_tasks_on_real_cuda(settings, tmp_path, task_id, variant, full):
     assert report.environment.device.startswith("cuda")
     assert report.status.value == "graded", report.message + report.stderr[-2000:]
     assert (report.score == report.max_score) is full
+
+
+@pytest.mark.parametrize("variant, full", [("reference", True), ("starter", False)])
+def test_gpu_tasks_on_the_warm_pool(settings, tmp_path, variant, full):
+    """The pool's GPU path: pre-spawned sandboxes that create their own CUDA context (no fork)."""
+    from grader.sandbox.pool import PooledSandbox
+
+    gpu = settings.model_copy(update={"gpu_devices": "0"})
+    task = load_task("torch-amp-train-step", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
+    code = task.spec.reference if variant == "reference" else task.spec.starter
+    pool = PooledSandbox(settings=gpu)
+    try:
+        report = grade(task, Submission(task_id=task.id, code=code), sandbox=pool, settings=gpu, cache=ReferenceCache(tmp_path))
+        assert not pool._templates  # GPU sandboxes are never forked from a template
+    finally:
+        pool.close()
+    assert report.environment.device.startswith("cuda")
+    assert report.status.value == "graded", report.message + report.stderr[-2000:]
+    assert (report.score == report.max_score) is full
+
+
+def test_gpu_memory_cap_stops_a_greedy_submission(settings, tmp_path):
+    gpu = settings.model_copy(update={"gpu_devices": "0", "gpu_memory_mb": 1024})
+    task = load_task("torch-amp-train-step", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
+    greedy = "import torch\nhog = torch.empty(4 * 2**30, dtype=torch.uint8, device='cuda')\n" + task.spec.reference
+    report = grade(task, Submission(task_id=task.id, code=greedy), sandbox=ProcessSandbox(settings=gpu), settings=gpu, cache=ReferenceCache(tmp_path))
+    assert report.status.value == "runtime_error" and "OutOfMemory" in report.message, report.message

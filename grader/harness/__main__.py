@@ -63,6 +63,15 @@ def _finish() -> None:
     os._exit(0)
 
 
+def _cap_gpu_memory(mb: int) -> None:
+    """Cap the CUDA caching allocator of this sandbox (its only GPU) before the submission runs."""
+    import torch
+
+    if torch.cuda.is_available():
+        total = torch.cuda.get_device_properties(0).total_memory
+        torch.cuda.set_per_process_memory_fraction(min(1.0, mb * 2**20 / total), 0)
+
+
 def _read_stdin() -> bytes:
     chunks = []
     while chunk := os.read(0, 1 << 20):
@@ -91,6 +100,8 @@ def main(channel_fd: int | None = None) -> None:
 
     for name in job["imports"]:
         importlib.import_module(name)
+    if job.get("gpu_memory_mb") and "torch" in sys.modules:
+        _cap_gpu_memory(job["gpu_memory_mb"])
     observe.capture()
     probes: dict = {"__name__": "dlgrader_probes"}
     exec(compile(job["probes"], "probes.py", "exec"), probes)
