@@ -37,6 +37,7 @@ class _Capped:
         self.cap, self.buf, self.total = cap, bytearray(), 0
 
     def add(self, data: bytes) -> None:
+        self.total += len(data)
         room = self.cap - len(self.buf)
         if room > 0:
             self.buf += data[:room]
@@ -80,7 +81,6 @@ class _Stream:
                 if kind == 1:
                     self._frames(payload)
                 else:
-                    self.entry_stderr.total += len(payload)
                     self.entry_stderr.add(payload)
         except (OSError, ValueError):
             pass
@@ -112,9 +112,11 @@ class _Stream:
 class DockerSandbox:
     """Runs each request in a new container; never reuses one."""
 
-    def __init__(self, *, settings: Settings, client=None) -> None:
+    def __init__(self, *, settings: Settings, client=None, labels: dict[str, str] | None = None) -> None:
+        """client: a docker.DockerClient (default: from settings); labels: added to every container."""
         self.settings = settings
         self._client = client
+        self.labels = {LABEL: "1", **(labels or {})}
 
     @property
     def client(self):
@@ -149,17 +151,15 @@ class DockerSandbox:
         host_config = api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={
-                WORKDIR: f"rw,nosuid,nodev,size={s.sandbox_tmp_mb}m,mode=1777",
-                "/tmp": "rw,nosuid,nodev,noexec,size=1m,mode=1777",
-            },
+            # The only writable place (TMPDIR and HOME point here); /tmp stays read-only as under
+            # the process backend, and ipc "none" mounts no /dev/shm.
+            tmpfs={WORKDIR: f"rw,nosuid,nodev,size={s.sandbox_tmp_mb}m,mode=1777"},
             mem_limit=f"{request.memory_mb}m",
             memswap_limit=f"{request.memory_mb}m",
             pids_limit=request.max_pids,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
-            ipc_mode="private",
-            shm_size="1m",
+            ipc_mode="none",
             log_config={"type": "none"},
             device_requests=device_requests,
         )
@@ -170,10 +170,10 @@ class DockerSandbox:
             "environment": env,
             "working_dir": WORKDIR,
             "hostname": "sandbox",
-            "stdin_open": True,
-            "stdin_once": True,
+            "stdin_open": True,  # with detach=False the SDK also sets StdinOnce: EOF closes it
+            "use_config_proxy": False,  # never copy the client's proxy settings into the sandbox
             "network_disabled": True,
-            "labels": {LABEL: "1"},
+            "labels": dict(self.labels),
             "host_config": host_config,
         }
 

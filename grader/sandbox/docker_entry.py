@@ -106,6 +106,7 @@ def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: lis
         os.dup2(err_w, 2)
         os.close(out_w)
         os.close(err_w)
+        os.set_inheritable(channel_w, True)  # pipes are created close-on-exec
         os.setsid()
         _limits(cfg)
         ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
