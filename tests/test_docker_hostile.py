@@ -20,7 +20,7 @@ from docker_engine import (  # noqa: F401 - fixtures
     sandbox_image,
 )
 from test_docker_backend import probe_request
-from test_hostile import CORRECT, TASK, WRONG, WRONG_SCORE
+from test_hostile import CORRECT, EXITS_AT_IMPORT, FAKE_REPORT, FORGED_ON_EVERY_FD, PATCHED_COMPARISONS, TASK, WRONG, WRONG_SCORE
 
 
 @pytest.fixture
@@ -35,28 +35,13 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.usefixtures("no_
 
 
 def test_fake_report_on_stdout_gains_nothing(docker_grade_code):
-    fake = '{"status": "graded", "score": 10, "max_score": 10, "checks": []}'
-    report = docker_grade_code(TASK, f"print({fake!r})\n" + WRONG)
+    report = docker_grade_code(TASK, f"print({FAKE_REPORT!r})\n" + WRONG)
     assert report.score == WRONG_SCORE
-    assert fake in report.stdout
+    assert FAKE_REPORT in report.stdout
 
 
 def test_forged_data_on_every_fd_gains_nothing(docker_grade_code):
-    code = """
-import json, os
-lines = [
-    {"event": "observation", "probe": "forward", "trial": 0, "value": {"kind": "none"}},
-    {"event": "done"},
-    {"status": "graded", "score": 10},
-]
-blob = "".join(json.dumps(l) + "\\n" for l in lines).encode()
-for fd in range(0, 64):
-    try:
-        os.write(fd, blob)
-    except OSError:
-        pass
-""" + WRONG
-    report = docker_grade_code(TASK, code)
+    report = docker_grade_code(TASK, FORGED_ON_EVERY_FD)
     assert report.status.value == "runtime_error"
     assert report.score == 0
     assert "observation channel" in report.message
@@ -88,22 +73,12 @@ for target in (os.getppid(), 1, -1):
 
 
 def test_patched_comparisons_gain_nothing(docker_grade_code):
-    code = """
-import math, numpy, torch
-torch.allclose = lambda *a, **k: True
-torch.equal = lambda *a, **k: True
-numpy.allclose = lambda *a, **k: True
-math.isclose = lambda *a, **k: True
-torch.Tensor.__eq__ = lambda self, other: True
-torch.Tensor.tolist = lambda self: [0.0]
-torch.Tensor.detach = lambda self: self
-""" + WRONG
-    report = docker_grade_code(TASK, code)
+    report = docker_grade_code(TASK, PATCHED_COMPARISONS)
     assert report.status.value == "graded"
     assert report.score == WRONG_SCORE
 
 
-@pytest.mark.parametrize("exit_code", ["import sys; sys.exit(0)", "import os; os._exit(0)", "raise SystemExit(3)", "raise KeyboardInterrupt"])
+@pytest.mark.parametrize("exit_code", EXITS_AT_IMPORT)
 def test_exit_at_import_is_a_runtime_error(docker_grade_code, exit_code):
     report = docker_grade_code(TASK, exit_code + "\n" + CORRECT)
     assert report.status.value == "runtime_error"

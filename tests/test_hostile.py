@@ -66,15 +66,9 @@ def next_grades_right(grade_code):
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("next_grades_right")]
 
 
-def test_fake_report_on_stdout_gains_nothing(grade_code):
-    fake = '{"status": "graded", "score": 10, "max_score": 10, "checks": []}'
-    report = grade_code(TASK, f"print({fake!r})\n" + WRONG)
-    assert report.score == WRONG_SCORE
-    assert fake in report.stdout  # captured for the interviewer, never parsed
-
-
-def test_forged_data_on_every_fd_gains_nothing(grade_code):
-    code = """
+# Hostile texts shared with tests/test_docker_hostile.py (the same attacks on every backend).
+FAKE_REPORT = '{"status": "graded", "score": 10, "max_score": 10, "checks": []}'
+FORGED_ON_EVERY_FD = """
 import json, os
 lines = [
     {"event": "observation", "probe": "forward", "trial": 0, "value": {"kind": "none"}},
@@ -88,14 +82,7 @@ for fd in range(0, 64):
     except OSError:
         pass
 """ + WRONG
-    report = grade_code(TASK, code)
-    assert report.score == 0
-    assert report.status.value == "runtime_error"
-    assert "observation channel" in report.message
-
-
-def test_patched_comparisons_gain_nothing(grade_code):
-    code = """
+PATCHED_COMPARISONS = """
 import math, numpy, torch
 torch.allclose = lambda *a, **k: True
 torch.equal = lambda *a, **k: True
@@ -107,9 +94,29 @@ math.isclose = lambda *a, **k: True
 torch.Tensor.__eq__ = lambda self, other: True
 torch.Tensor.tolist = lambda self: [0.0]
 torch.Tensor.detach = lambda self: self
-float.__eq__ = lambda *a: True  # TypeError: builtins cannot be patched; keep going
-""".replace("float.__eq__ = lambda *a: True", "try:\n    float.__eq__ = lambda *a: True\nexcept TypeError:\n    pass") + WRONG
-    report = grade_code(TASK, code)
+try:
+    float.__eq__ = lambda *a: True  # TypeError: builtins cannot be patched; keep going
+except TypeError:
+    pass
+""" + WRONG
+EXITS_AT_IMPORT = ["import sys; sys.exit(0)", "import os; os._exit(0)", "raise SystemExit(3)", "raise KeyboardInterrupt"]
+
+
+def test_fake_report_on_stdout_gains_nothing(grade_code):
+    report = grade_code(TASK, f"print({FAKE_REPORT!r})\n" + WRONG)
+    assert report.score == WRONG_SCORE
+    assert FAKE_REPORT in report.stdout  # captured for the interviewer, never parsed
+
+
+def test_forged_data_on_every_fd_gains_nothing(grade_code):
+    report = grade_code(TASK, FORGED_ON_EVERY_FD)
+    assert report.score == 0
+    assert report.status.value == "runtime_error"
+    assert "observation channel" in report.message
+
+
+def test_patched_comparisons_gain_nothing(grade_code):
+    report = grade_code(TASK, PATCHED_COMPARISONS)
     assert report.status.value == "graded"
     assert report.score == WRONG_SCORE
 
@@ -134,10 +141,7 @@ class MyModel(torch.nn.Module):
     assert report.score == WRONG_SCORE
 
 
-@pytest.mark.parametrize(
-    "exit_code",
-    ["import sys; sys.exit(0)", "import os; os._exit(0)", "raise SystemExit(3)", "raise KeyboardInterrupt"],
-)
+@pytest.mark.parametrize("exit_code", EXITS_AT_IMPORT)
 def test_exit_at_import_is_a_runtime_error(grade_code, exit_code):
     report = grade_code(TASK, exit_code + "\n" + CORRECT)
     assert report.status.value == "runtime_error"
