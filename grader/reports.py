@@ -66,7 +66,7 @@ def to_markdown(report: Report) -> str:
     env = report.environment
     lines += [
         "",
-        f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.1f} s on {env.device}; "
+        f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.2f} s on {env.device}; "
         f"python {env.python}, torch {env.torch}, tensorflow {env.tensorflow}; "
         f"submission sha256 {report.submission_sha256[:12]}._",
     ]
