@@ -5,6 +5,7 @@ checks as under the process backend."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -129,3 +130,31 @@ def test_unreachable_engine_is_a_sandbox_error(docker_settings, tmp_path):
     sandbox = DockerSandbox(settings=docker_settings.model_copy(update={"docker_host": f"unix://{tmp_path}/none.sock"}))
     result = sandbox.run(probe_request("print(1)"))
     assert result.sandbox_error and "could not create" in result.sandbox_error
+
+
+def test_containers_of_a_grader_that_died_are_reaped(docker_settings, docker_client, sandbox_image):
+    """A grader killed mid-run never reaches its `finally`: the next one on the host removes what
+    it left, and leaves alone the containers of graders still alive."""
+    import socket
+    import subprocess
+
+    from grader.sandbox.docker import LABEL, OWNER_LABEL, DockerSandbox
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    host = socket.gethostname()
+    orphan = docker_client.containers.create(sandbox_image, command=["true"], network_disabled=True,
+                                             labels={LABEL: "1", OWNER_LABEL: f"{host}:{dead.pid}", **OWNER})
+    alive = docker_client.containers.create(sandbox_image, command=["true"], network_disabled=True,
+                                            labels={LABEL: "1", OWNER_LABEL: f"{host}:{os.getpid()}", **OWNER})
+    try:
+        removed = DockerSandbox(settings=docker_settings, labels=OWNER).reap_orphans()
+        remaining = {c.id for c in docker_client.containers.list(all=True, filters={"label": LABEL})}
+    finally:
+        for c in (orphan, alive):
+            try:
+                c.remove(force=True)
+            except Exception:  # noqa: BLE001 - already reaped
+                pass
+    assert orphan.id in removed and orphan.id not in remaining
+    assert alive.id in remaining and alive.id not in removed

@@ -14,6 +14,7 @@ removes the container, whatever happens.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 import threading
@@ -24,6 +25,7 @@ from grader.sandbox.process import sandbox_env
 from grader.settings import Settings
 
 LABEL = "dlgrader.sandbox"
+OWNER_LABEL = "dlgrader.owner"  # "<host>:<pid>": the grader process that created the container
 WORKDIR = "/work"
 PYTHON = "/opt/venv/bin/python"
 DOCKER_HEADER = struct.Struct(">BxxxI")  # the engine's multiplexed attach stream: stream, size
@@ -116,7 +118,8 @@ class DockerSandbox:
         """client: a docker.DockerClient (default: from settings); labels: added to every container."""
         self.settings = settings
         self._client = client
-        self.labels = {LABEL: "1", **(labels or {})}
+        self.labels = {LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}", **(labels or {})}
+        self._reaped = False
 
     @property
     def client(self):
@@ -177,9 +180,27 @@ class DockerSandbox:
             "host_config": host_config,
         }
 
+    def reap_orphans(self) -> list[str]:
+        """Remove sandbox containers left by a grader on this host that died mid-run (SIGKILL,
+        power loss): its `finally` never ran. Returns the ids removed."""
+        host = socket.gethostname()
+        removed = []
+        for c in self.client.api.containers(all=True, filters={"label": [LABEL, OWNER_LABEL]}):
+            owner_host, _, pid = (c.get("Labels") or {}).get(OWNER_LABEL, "").rpartition(":")
+            if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+                self._remove(c["Id"])
+                removed.append(c["Id"])
+        return removed
+
     def run(self, request: RunRequest) -> RunResult:
         """Create, attach, start, feed, wait (up to the wall clock), inspect, remove."""
         started = time.monotonic()
+        if not self._reaped:
+            self._reaped = True
+            try:
+                self.reap_orphans()
+            except Exception:  # noqa: BLE001 - best effort; the run itself reports engine problems
+                pass
         try:
             config = self.container_config(request)
             container_id = self.client.api.create_container(**config)["Id"]
@@ -260,6 +281,16 @@ class DockerSandbox:
         """Release the engine connection."""
         if self._client is not None:
             self._client.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _feed(sock, data: bytes) -> None:
