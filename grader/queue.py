@@ -91,6 +91,9 @@ class EmbeddedQueue:
         self.engine = self._engine_factory()
         for row in self.store.pending():  # nothing is lost across restarts
             self._put(row.id, row.priority)
+        now = datetime.now(timezone.utc)
+        for sid, attempt, due in self.store.undelivered():  # nor a webhook still owed
+            self._later(max(0.0, (due - now).total_seconds()), lambda sid=sid, a=attempt: self._deliver(sid, a))
         for i in range(max(1, self.settings.embedded_workers)):
             t = threading.Thread(target=self._loop, name=f"grader-embedded-{i}", daemon=True)
             t.start()

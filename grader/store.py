@@ -327,6 +327,24 @@ class Store:
             s.add(row)
         return row
 
+    def undelivered(self) -> list[tuple[str, int, datetime]]:
+        """(submission id, next attempt, when it is due) for every completed submission with a
+        callback whose event is still owed: never attempted (the process stopped between grading
+        and the first attempt), or whose last attempt failed with a retry scheduled."""
+        owed = []
+        with self._session() as s:
+            rows = s.execute(
+                select(SubmissionRow.id, SubmissionRow.graded_at)
+                .where(SubmissionRow.status == COMPLETED, SubmissionRow.callback_url.is_not(None))
+            ).all()
+            for sid, graded_at in rows:
+                last = s.scalars(select(Delivery).where(Delivery.submission_id == sid).order_by(Delivery.attempt.desc(), Delivery.id.desc()).limit(1)).first()
+                if last is None:
+                    owed.append((sid, 1, graded_at or utcnow()))
+                elif last.error is not None and last.next_retry_at is not None:
+                    owed.append((sid, last.attempt + 1, last.next_retry_at))
+        return owed
+
     def deliveries(self, submission_id: str) -> list[Delivery]:
         with self._session() as s:
             return list(s.scalars(select(Delivery).where(Delivery.submission_id == submission_id).order_by(Delivery.attempt, Delivery.id)))

@@ -120,3 +120,42 @@ def test_the_documented_verification_snippet_works():
     assert ns["verify"](SECRET, body + b" ", header) is False
     assert ns["verify"]("wrong", body, header) is False
     assert ns["verify"](SECRET, body, webhooks.sign(SECRET, body, int(time.time()) - 3600)) is False
+
+
+def test_an_embedded_server_restarting_still_delivers_what_it_owed(tmp_path):
+    """Webhooks owed when the embedded server stopped (never attempted, or a retry scheduled) are
+    delivered when it starts again; delivered and given-up ones are not sent again."""
+    from datetime import timedelta
+
+    from grader.queue import EmbeddedQueue
+
+    settings = Settings(data_dir=tmp_path, webhook_secret=SECRET, webhook_max_attempts=3, webhook_timeout_s=5)
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.create_schema()
+    past = datetime.now(timezone.utc) - timedelta(seconds=5)
+    with Receiver() as rx:
+        ids = {}
+        for name in ("never_tried", "retry_due", "delivered", "gave_up"):
+            row, _ = store.add_submission(_sub(), owner_id=None, callback_url=rx.url)
+            store.start(row.id)
+            store.complete(row.id, _report())
+            ids[name] = row.id
+        common = {"url": rx.url, "started_at": past, "finished_at": past}
+        store.add_delivery(submission_id=ids["retry_due"], event_id="e", attempt=1, status_code=500, error="HTTP 500", next_retry_at=past, **common)
+        store.add_delivery(submission_id=ids["delivered"], event_id="e", attempt=1, status_code=200, error=None, next_retry_at=None, **common)
+        store.add_delivery(submission_id=ids["gave_up"], event_id="e", attempt=3, status_code=500, error="HTTP 500", next_retry_at=None, **common)
+        assert sorted(store.undelivered(), key=lambda x: x[1]) == [
+            (ids["never_tried"], 1, store.get(ids["never_tried"], any_owner=True).graded_at), (ids["retry_due"], 2, past)]
+        queue = EmbeddedQueue(store=store, settings=settings, engine_factory=lambda: None)
+        queue.start()
+        try:
+            deadline = time.monotonic() + 20
+            while len(rx.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)  # nothing else may arrive
+        finally:
+            queue.stop()
+    sent = sorted(e["data"]["submission"]["id"] for e in rx.events())
+    assert sent == sorted([ids["never_tried"], ids["retry_due"]])
+    assert [d.attempt for d in store.deliveries(ids["retry_due"])] == [1, 2]
+    assert store.undelivered() == []
