@@ -191,3 +191,27 @@ def test_closing_the_pool_leaves_no_process_or_cgroup(settings):
     assert groups and all(not g.exists() for g in groups)
     for pid in launchers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+@needs_root
+def test_an_idle_sandbox_that_died_is_skipped_not_handed_out(settings):
+    import os
+    import signal
+
+    pool = PooledSandbox(settings=settings, size=2)
+    try:
+        t = _task(settings, "numpy-standardize")
+        cache = ReferenceCache(None)
+        assert grade(t, Submission(task_id=t.id, code=t.spec.reference), sandbox=pool, settings=settings, cache=cache).status.value == "graded"
+        for _ in range(200):
+            idle = [s for q in pool._idle.values() for s in q]
+            if len(idle) == 2:
+                break
+            time.sleep(0.05)
+        for slot in idle:  # an operator (or the OOM killer) kills every idle sandbox
+            os.kill(slot.launcher_pid, signal.SIGKILL)
+        time.sleep(0.2)
+        report = grade(t, Submission(task_id=t.id, code=t.spec.reference), sandbox=pool, settings=settings, cache=cache)
+    finally:
+        pool.close()
+    assert report.status.value == "graded" and report.score == report.max_score, report.message

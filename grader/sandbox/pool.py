@@ -154,6 +154,13 @@ class Slot:
         ready, _, _ = select.select([self.pidfd], [], [], timeout)
         return bool(ready)
 
+    def alive(self) -> bool:
+        """Still waiting for its job (an idle sandbox can die: OOM killer, an operator's kill)."""
+        if self.proc is not None:
+            return self.proc.poll() is None
+        ready, _, _ = select.select([self.pidfd], [], [], 0)
+        return not ready
+
     def kill(self) -> None:
         if self.proc is not None:
             if self.proc.poll() is None:
@@ -272,6 +279,10 @@ class PooledSandbox:
             queue = self._idle[key]
             slot = queue.popleft() if queue else None
         self._wake.set()
+        while slot is not None and not slot.alive():
+            slot.discard()
+            with self._lock:
+                slot = self._idle[key].popleft() if self._idle[key] else None
         return slot if slot is not None else self._new_slot(key, request)
 
     def _template(self, key: tuple) -> Template:
