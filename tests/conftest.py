@@ -28,9 +28,9 @@ def settings(tmp_path_factory) -> Settings:
     return Settings(data_dir=data, env="dev")
 
 
-def grader_for(sandbox, settings):
+def grader_for(sandbox, settings, cache: ReferenceCache | None = None):
     """grade(task_id, code, **limits) -> Report through `sandbox`."""
-    cache = ReferenceCache(settings.data_dir / "references")
+    cache = cache or ReferenceCache(settings.data_dir / "references")
 
     def run(task_id: str, code: str, **limits) -> Report:
         """limits (timeout_s, memory_mb) override the task's own, for hostile-submission tests."""

@@ -12,7 +12,6 @@ the same lock.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import os
 import subprocess
@@ -21,11 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade
-from grader.models import Report, Submission
+from conftest import grader_for
 from grader.references import ReferenceCache
-from grader.sandbox.docker import LABEL, DockerSandbox
-from grader.taskspec import load_task
+from grader.sandbox.docker import LABEL, DockerSandbox, _alive
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_SCRIPT = ROOT / "scripts" / "docker-engine.sh"
@@ -73,16 +70,6 @@ def _engine_script(command: str) -> subprocess.CompletedProcess:
     """scripts/docker-engine.sh COMMAND for the private engine (DOCKER_HOST cleared)."""
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
     return subprocess.run(["bash", str(ENGINE_SCRIPT), command], capture_output=True, text=True, env=env, timeout=900)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @pytest.fixture(scope="session")
@@ -170,15 +157,4 @@ def no_container_left(docker_client):
 def docker_grade_code(docker_settings, docker_sandbox, tmp_path_factory):
     """grade_code(task_id, code, **limits) -> Report through the docker backend, with a reference
     cache of this session's own (the docker side computes its own reference observations)."""
-    s = docker_settings
-    cache = ReferenceCache(tmp_path_factory.mktemp("docker-references"))
-
-    def run(task_id: str, code: str, **limits) -> Report:
-        task = load_task(task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
-        if limits:
-            grade(task, Submission(task_id=task_id, code=task.spec.reference), sandbox=docker_sandbox, settings=s, cache=cache)
-            spec = task.spec.model_copy(update={"limits": task.spec.limits.model_copy(update=limits)})
-            task = dataclasses.replace(task, spec=spec)
-        return grade(task, Submission(task_id=task_id, code=code), sandbox=docker_sandbox, settings=s, cache=cache)
-
-    return run
+    return grader_for(docker_sandbox, docker_settings, cache=ReferenceCache(tmp_path_factory.mktemp("docker-references")))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import IS_ROOT
+from test_hostile import CORRECT
 
 from grader.engine import Engine
 from grader.grading import grade
@@ -131,14 +132,7 @@ import os
 fds = sorted(int(f) for f in os.listdir("/proc/self/fd"))
 # stdin, stdout, stderr, the observation channel, and the fd listdir itself opened.
 assert len(fds) <= 5, fds
-import torch
-class MyModel(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.dense = torch.nn.Linear(2, 1)
-    def forward(self, inputs):
-        return self.dense(inputs)
-"""
+""" + CORRECT
     report = grade_code_pooled(TASK, code)
     assert report.status.value == "graded" and report.score == report.max_score, report.message
 

@@ -30,7 +30,6 @@ import ctypes
 import errno
 import json
 import os
-import resource
 import select
 import signal
 import struct
@@ -88,11 +87,11 @@ class Forwarder:
 
 
 def _limits(cfg: dict) -> None:
-    mb = 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_CPU, (cfg["cpu_s"], cfg["cpu_s"] + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (cfg["file_size_mb"] * mb,) * 2)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (cfg["open_files"],) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    """The process backend's rlimits (CPU seconds, file size, open files, no core); processes and
+    memory are the container's pids and memory limits."""
+    from grader.sandbox.launcher import _limits as rlimits
+
+    rlimits({**cfg, "nproc": 0, "address_space_mb": 0})
 
 
 def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: list[int]) -> int:
