@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # and the sandbox image, built by scripts/build-sandbox-image.sh (workers/Dockerfile, target sandbox).
     docker_host: str = ""
     docker_image: str = "dlgrader-sandbox:latest"
+    # Pre-started, single-use containers kept ready per framework (0 = a cold container per run).
+    docker_pool_size: int = 0
     # "fork": fork from a warmed template (CPU); "spawn": pre-started processes that warm up
     # themselves (what GPU sandboxes use, since CUDA does not survive a fork); "auto": spawn for
     # GPU sandboxes, fork otherwise.

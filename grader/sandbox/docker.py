@@ -13,12 +13,14 @@ removes the container, whatever happens.
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import socket
 import struct
 import threading
 import time
+from dataclasses import dataclass
 
 from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.process import sandbox_env
@@ -111,15 +113,37 @@ class _Stream:
                 self.malformed = f"unknown stream {stream!r}"
 
 
-class DockerSandbox:
-    """Runs each request in a new container; never reuses one."""
+@dataclass
+class _Warm:
+    """A pre-started container: the harness imported its frameworks and waits for its job."""
 
-    def __init__(self, *, settings: Settings, client=None, labels: dict[str, str] | None = None) -> None:
+    container_id: str
+    attached: object
+    sock: object
+
+
+class DockerSandbox:
+    """Runs each request in a new container; never reuses one.
+
+    With pool_size > 0 (GRADER_DOCKER_POOL_SIZE) it keeps that many containers per framework
+    started ahead, their harness already past `import torch` / `import tensorflow` and waiting on
+    stdin; each takes exactly one job and is removed, and a background thread starts the next."""
+
+    def __init__(self, *, settings: Settings, client=None, labels: dict[str, str] | None = None, pool_size: int | None = None) -> None:
         """client: a docker.DockerClient (default: from settings); labels: added to every container."""
         self.settings = settings
         self._client = client
         self.labels = {LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}", **(labels or {})}
         self._reaped = False
+        self.pool_size = settings.docker_pool_size if pool_size is None else pool_size
+        self._idle: dict[tuple, collections.deque[_Warm]] = collections.defaultdict(collections.deque)
+        self._specimens: dict[tuple, RunRequest] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._refiller: threading.Thread | None = None
+        self.runs = 0
+        self.warm_runs = 0  # of those, the runs served by a pre-started container
 
     @property
     def client(self):
@@ -130,7 +154,7 @@ class DockerSandbox:
             self._client = docker.DockerClient(base_url=self.settings.docker_host) if self.settings.docker_host else docker.from_env()
         return self._client
 
-    def container_config(self, request: RunRequest) -> dict:
+    def container_config(self, request: RunRequest, *, preload: bool = False) -> dict:
         """Arguments for the engine's create-container call (exposed for tests and audits)."""
         s = self.settings
         api = self.client.api
@@ -151,6 +175,9 @@ class DockerSandbox:
             "file_size_mb": request.file_size_mb,
             "open_files": request.open_files,
         }
+        if preload:
+            entry_cfg["preload"] = list(request.job["imports"])
+            entry_cfg["cuda"] = bool(request.cuda_visible_devices)
         host_config = api.create_host_config(
             network_mode="none",
             read_only=True,
@@ -193,7 +220,8 @@ class DockerSandbox:
         return removed
 
     def run(self, request: RunRequest) -> RunResult:
-        """Create, attach, start, feed, wait (up to the wall clock), inspect, remove."""
+        """Create (or take a pre-started one), attach, start, feed, wait (up to the wall clock),
+        inspect, remove."""
         started = time.monotonic()
         if not self._reaped:
             self._reaped = True
@@ -201,6 +229,22 @@ class DockerSandbox:
                 self.reap_orphans()
             except Exception:  # noqa: BLE001 - best effort; the run itself reports engine problems
                 pass
+        self.runs += 1
+        warm = self._take(request) if self.pool_size > 0 else None
+        if warm is not None:
+            try:  # the task's memory cap (a cap below what the warm harness already holds fails)
+                self.client.api.update_container(warm.container_id, mem_limit=f"{request.memory_mb}m", memswap_limit=f"{request.memory_mb}m")
+            except Exception:  # noqa: BLE001 - run this one in a cold container instead
+                self._discard(warm)
+                warm = None
+        if warm is not None:
+            self.warm_runs += 1
+            try:
+                return self._supervise(warm.container_id, warm.attached, warm.sock, request, started)
+            except Exception as exc:  # noqa: BLE001
+                return RunResult(b"", "", "", sandbox_error=f"docker sandbox failed: {type(exc).__name__}: {exc}")
+            finally:
+                self._remove(warm.container_id)
         try:
             config = self.container_config(request)
             container_id = self.client.api.create_container(**config)["Id"]
@@ -213,13 +257,20 @@ class DockerSandbox:
         finally:  # whatever happened, the container does not outlive its run
             self._remove(container_id)
 
-    def _run(self, container_id: str, request: RunRequest, started: float) -> RunResult:
+    def _attach_and_start(self, container_id: str):
         api = self.client.api
         attached = api.attach_socket(container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-        sock = getattr(attached, "_sock", attached)
+        api.start(container_id)
+        return attached, getattr(attached, "_sock", attached)
+
+    def _run(self, container_id: str, request: RunRequest, started: float) -> RunResult:
+        attached, sock = self._attach_and_start(container_id)
+        return self._supervise(container_id, attached, sock, request, started)
+
+    def _supervise(self, container_id: str, attached, sock, request: RunRequest, started: float) -> RunResult:
+        api = self.client.api
         stream = _Stream(sock, request)
         try:
-            api.start(container_id)
             stream.thread.start()
             threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
             stream.thread.join(timeout=request.timeout_s)
@@ -237,6 +288,65 @@ class DockerSandbox:
                 pass
         state = api.inspect_container(container_id)["State"]
         return self._result(stream, state, timed_out, started)
+
+    # -- the pool of pre-started containers ------------------------------------------------------
+
+    @staticmethod
+    def _key(r: RunRequest) -> tuple:
+        return (tuple(r.job["imports"]), r.cuda_visible_devices, r.cpu_s, r.file_size_mb, r.open_files, r.max_pids,
+                r.output_cap_bytes, r.observation_cap_bytes)
+
+    def _take(self, request: RunRequest) -> _Warm | None:
+        key = self._key(request)
+        with self._lock:
+            self._specimens.setdefault(key, request)
+            queue = self._idle[key]
+            warm = queue.popleft() if queue else None
+            if self._refiller is None and not self._closed:
+                self._refiller = threading.Thread(target=self._refill_loop, daemon=True, name="docker-pool-refill")
+                self._refiller.start()
+        self._wake.set()
+        return warm  # None: nothing ready, this run starts a cold container
+
+    def _start_warm(self, request: RunRequest) -> _Warm:
+        container_id = self.client.api.create_container(**self.container_config(request, preload=True))["Id"]
+        try:
+            attached, sock = self._attach_and_start(container_id)
+        except Exception:
+            self._remove(container_id)
+            raise
+        return _Warm(container_id, attached, sock)
+
+    def idle_containers(self) -> list[str]:
+        with self._lock:
+            return [w.container_id for q in self._idle.values() for w in q]
+
+    def _refill_loop(self) -> None:
+        while not self._closed:
+            self._wake.wait(timeout=5)
+            self._wake.clear()
+            for key, specimen in list(self._specimens.items()):
+                while not self._closed:
+                    with self._lock:
+                        if len(self._idle[key]) >= self.pool_size:
+                            break
+                    try:
+                        warm = self._start_warm(specimen)
+                    except Exception:  # noqa: BLE001 - runs fall back to cold containers
+                        break
+                    with self._lock:
+                        closed = self._closed
+                        if not closed:
+                            self._idle[key].append(warm)
+                    if closed:
+                        self._discard(warm)
+
+    def _discard(self, warm: _Warm) -> None:
+        try:
+            warm.attached.close()
+        except OSError:
+            pass
+        self._remove(warm.container_id)
 
     @staticmethod
     def _result(stream: _Stream, state: dict, timed_out: bool, started: float) -> RunResult:
@@ -278,7 +388,16 @@ class DockerSandbox:
             pass
 
     def close(self) -> None:
-        """Release the engine connection."""
+        """Remove the idle pre-started containers and release the engine connection."""
+        with self._lock:
+            self._closed = True
+            idle = [w for q in self._idle.values() for w in q]
+            self._idle.clear()
+        self._wake.set()
+        if self._refiller is not None:
+            self._refiller.join(timeout=120)
+        for warm in idle:
+            self._discard(warm)
         if self._client is not None:
             self._client.close()
 

@@ -109,7 +109,9 @@ def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: lis
         os.setsid()
         _limits(cfg)
         ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        os.execv(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(channel_w)])
+        # A pre-started (pooled) container imports and warms the frameworks before its job arrives.
+        preload = ["--preload", ",".join(cfg["preload"])] + (["--cuda"] if cfg.get("cuda") else []) if cfg.get("preload") else []
+        os.execv(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(channel_w), *preload])
     except BaseException as exc:  # noqa: BLE001 - reported as the grader's own failure
         os.write(2, f"dlgrader entry: {type(exc).__name__}: {exc}\n".encode())
     os._exit(HARNESS_FAILED)
