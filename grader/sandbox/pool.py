@@ -370,7 +370,11 @@ class PooledSandbox:
             slot.kill()  # (supervise already killed the whole cgroup; this is the launcher's pidfd)
             for f in (slot.streams.stdout, slot.streams.stderr):
                 f.close()
-            # Removing the (now empty) cgroup and the work dir is off the submission's critical path.
+            if slot.pidfd is not None:
+                os.close(slot.pidfd)
+                slot.pidfd = None
+            shutil.rmtree(slot.workdir, ignore_errors=True)  # cheap; gone when the report is
+            # Removing the (already emptied: supervise killed it) cgroup is off the critical path.
             self._cleaner.submit(slot.release)
 
     def _refill_loop(self) -> None:
