@@ -375,7 +375,10 @@ class PooledSandbox:
                 slot.pidfd = None
             shutil.rmtree(slot.workdir, ignore_errors=True)  # cheap; gone when the report is
             # Removing the (already emptied: supervise killed it) cgroup is off the critical path.
-            self._cleaner.submit(slot.release)
+            try:
+                self._cleaner.submit(slot.release)
+            except RuntimeError:  # the pool was closed meanwhile
+                slot.release()
 
     def _refill_loop(self) -> None:
         while not self._closed:
