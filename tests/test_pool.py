@@ -209,3 +209,23 @@ def test_an_idle_sandbox_that_died_is_skipped_not_handed_out(settings):
     finally:
         pool.close()
     assert report.status.value == "graded" and report.score == report.max_score, report.message
+
+
+@needs_root
+def test_a_short_time_limit_starts_when_a_prespawned_sandbox_is_warm(settings, tmp_path):
+    """A pre-spawned sandbox taken while still importing torch: the submission's clock starts when
+    the harness is warm, so a 2 s limit is the submission's 2 s, not the grader's warm-up."""
+    from conftest import grader_for
+
+    s = settings.model_copy(update={"pool_mode": "spawn"})
+    pool = PooledSandbox(settings=s, size=1)
+    try:
+        run = grader_for(pool, s, cache=ReferenceCache(tmp_path))
+        t = _task(s)
+        # The reference (task limits) takes the first sandbox; the next one is still warming.
+        report = run(TASK, t.spec.reference, timeout_s=2)
+        looping = run(TASK, "while True:\n    pass\n", timeout_s=2)
+    finally:
+        pool.close()
+    assert report.status.value == "graded" and report.score == report.max_score, report.message
+    assert looping.status.value == "timeout", looping.message

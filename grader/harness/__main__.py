@@ -18,6 +18,8 @@ import types
 from grader.harness import observe
 
 MAX_MESSAGE = 2000
+WARM_EVENT = {"event": "warm"}  # a pre-started harness's first line, before it reads its job
+WARM_LINE = (json.dumps(WARM_EVENT) + "\n").encode()
 
 
 class Channel:
@@ -89,6 +91,8 @@ def main(channel_fd: int | None = None) -> None:
 
             names = sys.argv[sys.argv.index("--preload") + 1]
             warm.prepare([n for n in names.split(",") if n], tensorflow_ops=True, cuda="--cuda" in sys.argv)
+            # Tells the grader to start the submission's clock now, not while this was warming.
+            Channel(channel_fd).send(WARM_EVENT)
     channel = Channel(channel_fd)
     raw = _read_stdin()
     # stdin is closed for the candidate: it sees /dev/null.

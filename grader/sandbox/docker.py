@@ -22,11 +22,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from grader.harness.__main__ import WARM_LINE
 from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.process import sandbox_env
 from grader.settings import Settings
 
 LABEL = "dlgrader.sandbox"
+WARM_UP_S = 300.0  # how long a pre-started container's harness may take to import its frameworks
 OWNER_LABEL = "dlgrader.owner"  # "<host>:<pid>": the grader process that created the container
 WORKDIR = "/work"
 PYTHON = "/opt/venv/bin/python"
@@ -240,7 +242,7 @@ class DockerSandbox:
         if warm is not None:
             self.warm_runs += 1
             try:
-                return self._supervise(warm.container_id, warm.attached, warm.sock, request, started)
+                return self._supervise(warm.container_id, warm.attached, warm.sock, request, started, warm_up_s=WARM_UP_S)
             except Exception as exc:  # noqa: BLE001
                 return RunResult(b"", "", "", sandbox_error=f"docker sandbox failed: {type(exc).__name__}: {exc}")
             finally:
@@ -267,14 +269,26 @@ class DockerSandbox:
         attached, sock = self._attach_and_start(container_id)
         return self._supervise(container_id, attached, sock, request, started)
 
-    def _supervise(self, container_id: str, attached, sock, request: RunRequest, started: float) -> RunResult:
+    def _supervise(self, container_id: str, attached, sock, request: RunRequest, started: float, warm_up_s: float = 0.0) -> RunResult:
+        """warm_up_s > 0: a pre-started container whose harness may still be importing; the wall
+        clock starts at its "warm" line (waited for up to warm_up_s), which is then dropped."""
         api = self.client.api
         stream = _Stream(sock, request)
+        warm_error = None
         try:
             stream.thread.start()
             threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
-            stream.thread.join(timeout=request.timeout_s)
-            timed_out = stream.thread.is_alive()
+            if warm_up_s > 0:
+                deadline = time.monotonic() + warm_up_s
+                while bytes(stream.channel.buf[: len(WARM_LINE)]) != WARM_LINE and stream.thread.is_alive():
+                    if time.monotonic() > deadline:
+                        warm_error = f"the pre-started container did not warm up within {warm_up_s:g} s"
+                        break
+                    time.sleep(0.01)
+            stream.thread.join(timeout=0 if warm_error else request.timeout_s)
+            timed_out = warm_error is None and stream.thread.is_alive()
+            if warm_error:
+                api.kill(container_id)
             if timed_out:
                 try:
                     api.kill(container_id)
@@ -287,7 +301,14 @@ class DockerSandbox:
             except OSError:
                 pass
         state = api.inspect_container(container_id)["State"]
-        return self._result(stream, state, timed_out, started)
+        warm_bytes = 0
+        if warm_up_s > 0 and bytes(stream.channel.buf[: len(WARM_LINE)]) == WARM_LINE:
+            del stream.channel.buf[: len(WARM_LINE)]
+            warm_bytes = len(WARM_LINE)
+        result = self._result(stream, state, timed_out, started, warm_bytes=warm_bytes)
+        if warm_error:
+            result.sandbox_error = warm_error
+        return result
 
     # -- the pool of pre-started containers ------------------------------------------------------
 
@@ -349,11 +370,11 @@ class DockerSandbox:
         self._remove(warm.container_id)
 
     @staticmethod
-    def _result(stream: _Stream, state: dict, timed_out: bool, started: float) -> RunResult:
+    def _result(stream: _Stream, state: dict, timed_out: bool, started: float, warm_bytes: int = 0) -> RunResult:
         status = stream.status or {}
         totals = status.get("totals", {})
         for key, sink in (("c", stream.channel), ("o", stream.stdout), ("e", stream.stderr)):
-            sink.total = max(int(totals.get(key, 0)), len(sink.buf))
+            sink.total = max(int(totals.get(key, 0)) - (warm_bytes if key == "c" else 0), len(sink.buf))
         result = RunResult(
             channel=bytes(stream.channel.buf),
             stdout=stream.stdout.text(),

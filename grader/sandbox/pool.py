@@ -48,6 +48,7 @@ from grader.sandbox.process import (
 from grader.settings import PROJECT_ROOT, Settings
 
 TEMPLATE_START_S = 300.0
+WARM_UP_S = 300.0  # how long a pre-spawned sandbox may take to import and warm its frameworks
 
 
 class PoolError(RuntimeError):
@@ -365,6 +366,7 @@ class PooledSandbox:
                 request, slot.streams, wait=slot.wait, kill=slot.kill, cgroup=slot.cgroup,
                 launcher_pid=slot.launcher_pid if slot.proc is not None else None,
                 isolated=slot.isolate, warnings=warnings, started=started,
+                warm_up_s=WARM_UP_S if slot.proc is not None else 0.0,  # spawn mode warms itself
             )
         finally:
             slot.kill()  # (supervise already killed the whole cgroup; this is the launcher's pidfd)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.harness.__main__ import WARM_LINE
 from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.cgroups import Cgroup
 from grader.settings import PROJECT_ROOT, Settings
@@ -206,10 +207,13 @@ class Streams:
     status: int
 
 
-def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgroup | None, launcher_pid: int | None, isolated: bool, warnings: list[str], started: float) -> RunResult:
+def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgroup | None, launcher_pid: int | None, isolated: bool, warnings: list[str], started: float,
+              warm_up_s: float = 0.0) -> RunResult:
     """Feed the job, wait up to the wall-clock limit, kill what is left, collect the outcome.
 
-    wait(timeout) -> True once the launcher has ended; kill() stops the launcher itself."""
+    wait(timeout) -> True once the launcher has ended; kill() stops the launcher itself.
+    warm_up_s > 0: a pre-started harness that may still be importing its frameworks; the
+    wall clock starts at its "warm" line (waited for up to warm_up_s), which is then dropped."""
     out = _CappedReader(streams.stdout, request.output_cap_bytes)
     err = _CappedReader(streams.stderr, request.output_cap_bytes)
     chan = _CappedReader(os.fdopen(streams.channel, "rb", buffering=0), request.observation_cap_bytes)
@@ -218,7 +222,14 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
         reader.start()
     threading.Thread(target=_feed, args=(streams.stdin, json.dumps(request.job).encode()), daemon=True).start()
 
-    timed_out = not wait(request.timeout_s)
+    warm_error = None
+    if warm_up_s > 0:
+        deadline = time.monotonic() + warm_up_s
+        while not bytes(chan.buf[: len(WARM_LINE)]) == WARM_LINE and not wait(0.01):
+            if time.monotonic() > deadline:
+                warm_error = f"the pre-started sandbox did not warm up within {warm_up_s:g} s"
+                break
+    timed_out = warm_error is None and not wait(request.timeout_s)
     statuses = _status_lines(stat)
     # Kill whatever is left: the whole cgroup, the launcher's group and the harness's session.
     if cgroup:
@@ -237,8 +248,11 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
     for reader in (out, err, chan, stat):
         reader.join(timeout=5)
     statuses = _status_lines(stat)
+    channel = bytes(chan.buf)
+    if warm_up_s > 0 and channel.startswith(WARM_LINE):
+        channel = channel[len(WARM_LINE):]
     result = RunResult(
-        channel=bytes(chan.buf),
+        channel=channel,
         stdout=out.text(),
         stderr=err.text(),
         timed_out=timed_out,
@@ -253,6 +267,8 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
             result.signal = msg["signal"]
         elif "error" in msg and not timed_out:
             result.sandbox_error = msg["error"]
+    if warm_error:
+        result.sandbox_error = warm_error
     if cgroup:
         result.peak_memory_mb = cgroup.peak_mb()
         result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
