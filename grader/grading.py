@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import platform
@@ -43,6 +44,7 @@ def gpu_for(task: Task, settings: Settings) -> str:
     return devices[next(_gpu_turn) % len(devices)]
 
 
+@functools.cache
 def device_label(cuda_visible_devices: str) -> str:
     """"cpu", or the GPU model read with nvidia-smi (never by initialising CUDA in this process)."""
     if not cuda_visible_devices:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -12,8 +13,10 @@ from pathlib import Path
 from grader.observations import Observations
 
 
+@functools.cache
 def framework_versions() -> dict[str, str | None]:
-    """Installed versions, read without importing the frameworks."""
+    """Installed versions, read without importing the frameworks (once per process: what a
+    process runs cannot change under it)."""
     out: dict[str, str | None] = {}
     for dist, key in (("torch", "torch"), ("tensorflow-cpu", "tensorflow"), ("tensorflow", "tensorflow"), ("numpy", "numpy")):
         if out.get(key):
@@ -25,8 +28,10 @@ def framework_versions() -> dict[str, str | None]:
     return out
 
 
+@functools.cache
 def harness_fingerprint() -> str:
-    """Hash of the harness code: how observations are made and encoded."""
+    """Hash of the harness code: how observations are made and encoded (once per process, like
+    the harness a warm template has imported)."""
     digest = hashlib.sha256()
     for path in sorted((Path(__file__).parent / "harness").glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
