@@ -22,9 +22,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from grader.harness.__main__ import WARM_LINE
 from grader.sandbox.base import RunRequest, RunResult
-from grader.sandbox.process import sandbox_env
+from grader.sandbox.process import await_warm, drop_warm_line, sandbox_env
 from grader.settings import Settings
 
 LABEL = "dlgrader.sandbox"
@@ -279,12 +278,7 @@ class DockerSandbox:
             stream.thread.start()
             threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
             if warm_up_s > 0:
-                deadline = time.monotonic() + warm_up_s
-                while bytes(stream.channel.buf[: len(WARM_LINE)]) != WARM_LINE and stream.thread.is_alive():
-                    if time.monotonic() > deadline:
-                        warm_error = f"the pre-started container did not warm up within {warm_up_s:g} s"
-                        break
-                    time.sleep(0.01)
+                warm_error = await_warm(stream.channel.buf, ended=lambda: not stream.thread.is_alive(), limit_s=warm_up_s)
             stream.thread.join(timeout=0 if warm_error else request.timeout_s)
             timed_out = warm_error is None and stream.thread.is_alive()
             if warm_error:
@@ -301,10 +295,7 @@ class DockerSandbox:
             except OSError:
                 pass
         state = api.inspect_container(container_id)["State"]
-        warm_bytes = 0
-        if warm_up_s > 0 and bytes(stream.channel.buf[: len(WARM_LINE)]) == WARM_LINE:
-            del stream.channel.buf[: len(WARM_LINE)]
-            warm_bytes = len(WARM_LINE)
+        warm_bytes = drop_warm_line(stream.channel.buf) if warm_up_s > 0 else 0
         result = self._result(stream, state, timed_out, started, warm_bytes=warm_bytes)
         if warm_error:
             result.sandbox_error = warm_error

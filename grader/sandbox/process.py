@@ -222,13 +222,7 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
         reader.start()
     threading.Thread(target=_feed, args=(streams.stdin, json.dumps(request.job).encode()), daemon=True).start()
 
-    warm_error = None
-    if warm_up_s > 0:
-        deadline = time.monotonic() + warm_up_s
-        while not bytes(chan.buf[: len(WARM_LINE)]) == WARM_LINE and not wait(0.01):
-            if time.monotonic() > deadline:
-                warm_error = f"the pre-started sandbox did not warm up within {warm_up_s:g} s"
-                break
+    warm_error = await_warm(chan.buf, ended=lambda: wait(0), limit_s=warm_up_s) if warm_up_s > 0 else None
     timed_out = warm_error is None and not wait(request.timeout_s)
     statuses = _status_lines(stat)
     # Kill whatever is left: the whole cgroup, the launcher's group and the harness's session.
@@ -248,16 +242,15 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
     for reader in (out, err, chan, stat):
         reader.join(timeout=5)
     statuses = _status_lines(stat)
-    channel = bytes(chan.buf)
-    if warm_up_s > 0 and channel.startswith(WARM_LINE):
-        channel = channel[len(WARM_LINE):]
+    warm_bytes = drop_warm_line(chan.buf) if warm_up_s > 0 else 0
     result = RunResult(
-        channel=channel,
+        channel=bytes(chan.buf),
         stdout=out.text(),
         stderr=err.text(),
         timed_out=timed_out,
         warnings=warnings,
     )
+    chan.total -= warm_bytes
     if chan.truncated:
         result.warnings.append("observation channel exceeded its cap; later observations were dropped")
     for msg in statuses:
@@ -274,6 +267,25 @@ def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgro
         result.memory_exceeded = cgroup.oom_killed() or (cgroup.hit_limit() and result.signal == signal.SIGKILL)
     result.duration_s = time.monotonic() - started
     return result
+
+
+def await_warm(channel: bytearray, *, ended, limit_s: float) -> str | None:
+    """Wait for a pre-started harness's "warm" line at the head of its channel (it may still be
+    importing its frameworks); None once it is there or the sandbox has ended, else why not."""
+    deadline = time.monotonic() + limit_s
+    while bytes(channel[: len(WARM_LINE)]) != WARM_LINE and not ended():
+        if time.monotonic() > deadline:
+            return f"the pre-started sandbox did not warm up within {limit_s:g} s"
+        time.sleep(0.01)
+    return None
+
+
+def drop_warm_line(channel: bytearray) -> int:
+    """Remove the "warm" line from the head of the channel before it is parsed; bytes removed."""
+    if bytes(channel[: len(WARM_LINE)]) != WARM_LINE:
+        return 0
+    del channel[: len(WARM_LINE)]
+    return len(WARM_LINE)
 
 
 def cleanup(cgroup: Cgroup | None, workdir: str) -> None:
