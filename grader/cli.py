@@ -185,14 +185,27 @@ def grade_pack(
 
 
 @app.command()
-def selfcheck(task_ids: list[str] = typer.Argument(None, metavar="[TASK]...")) -> None:
-    """Grade every reference (must be full marks) and starter (must be below); exit 1 otherwise."""
+def selfcheck(
+    task_ids: list[str] = typer.Argument(None, metavar="[TASK]..."),
+    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="backend: pool, process or docker (default: GRADER_SANDBOX)"),
+) -> None:
+    """Check the task library on a backend: each reference runs twice (uncached) and must give the
+    same usable observations, then gets full marks; each starter gets less. Exit 1 otherwise."""
     s = _settings()
+    if sandbox is not None:
+        if sandbox not in ("pool", "process", "docker"):
+            _fail(f"unknown sandbox {sandbox!r}: use pool, process or docker")
+        s = s.model_copy(update={"sandbox": sandbox})
     engine = _engine(s)
     ids = task_ids or [t.id for t in load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)]
     failures = 0
+    print(f"selfcheck on the {s.sandbox} backend")
     for tid in ids:
         t = _task(tid, s)
+        defects = engine.check_reference(t)
+        if defects:
+            failures += 1
+            print(f"FAIL {tid:28} reference defect: " + "; ".join(defects)[:2000])
         for kind, code in (("reference", t.spec.reference), ("starter", t.spec.starter)):
             r = engine.grade(Submission(task_id=t.id, code=code), task=t)
             full = r.status is Status.graded and r.score == r.max_score

@@ -1,21 +1,18 @@
-"""The grading engine: one object that owns a sandbox backend and the reference cache, and grades
-submissions by task id. The CLI, `grader batch`, the API's embedded worker and Celery jobs all use it."""
+"""The grading engine: the one grading path. It owns a sandbox backend and the reference
+observations, plans each grading, picks its GPU and device once, and passes them down. The CLI,
+`grader batch`, selfcheck, the API's embedded worker, Celery jobs and the tests all use it."""
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections import defaultdict
+from datetime import datetime, timezone
 
-from grader.grading import (
-    ReferenceError_,
-    device_label,
-    gpu_for,
-    grade,
-    plan,
-    reference_observations,
-)
-from grader.models import Report, Submission
-from grader.references import ReferenceCache
+from grader import grading
+from grader.judge import judge
+from grader.models import NeedsGpu, Report, Status, Submission
+from grader.observations import Observations
+from grader.references import ReferenceCache, ReferenceError_, References, run_reference
 from grader.sandbox import Sandbox
 from grader.settings import Settings
 from grader.taskspec import Task, load_task
@@ -45,9 +42,10 @@ class Engine:
         if cache is None:
             cache = ReferenceCache(settings.data_dir / "references" if settings.reference_cache else None)
         self.cache = cache
+        self.references = References(cache)
         self._tasks: dict[str, Task] = {}
         self._lock = threading.Lock()
-        self._reference_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._gpu_turn = itertools.count()
 
     def task(self, task_id: str) -> Task:
         """The task, loaded once (raises TaskNotFound / TaskInvalid)."""
@@ -56,17 +54,45 @@ class Engine:
                 self._tasks[task_id] = load_task(task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir)
             return self._tasks[task_id]
 
+    def gpu_for(self, task: Task) -> str:
+        """This grading's CUDA_VISIBLE_DEVICES: the worker's GPUs in turn, "" for none."""
+        if task.spec.needs_gpu is NeedsGpu.never:
+            return ""
+        return grading.gpu_for(task, self.settings, next(self._gpu_turn))
+
     def grade(self, submission: Submission, *, task: Task | None = None) -> Report:
-        """Grade one submission; the reference runs at most once per task even under concurrency."""
+        """Grade one submission: plan, pick the device, get the checked reference, run, judge."""
+        started = datetime.now(timezone.utc)
         task = task or self.task(submission.task_id)
-        with self._reference_locks[task.id]:
+        items = grading.plan(task, salt=self.settings.seed_salt)
+        cuda = self.gpu_for(task)
+        device = grading.device_label(cuda)
+        if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
+            return grading.failed(task, submission, Status.sandbox_error, "this task needs a GPU and this worker has none", device=device, started=started)
+        try:
+            reference = self.references.get(task, items, sandbox=self.sandbox, settings=self.settings, cuda=cuda, device=device)
+        except ReferenceError_ as exc:
+            return grading.failed(task, submission, Status.sandbox_error, str(exc), device=device, started=started)
+        return grading.grade(task, submission, items=items, reference=reference, cuda=cuda, device=device, sandbox=self.sandbox, settings=self.settings, started=started)
+
+    def check_reference(self, task: Task) -> list[str]:
+        """Run the reference twice, uncached, on this engine's backend; what makes it untrustworthy
+        (a failed run, an unusable observation, or observations that differ between the runs as
+        the checks themselves judge them). Empty when it can be trusted."""
+        items = grading.plan(task, salt=self.settings.seed_salt)
+        runs: list[Observations] = []
+        for _ in range(2):
+            cuda = self.gpu_for(task)
             try:
-                items = plan(task, salt=self.settings.seed_salt)
-                cuda = gpu_for(task, self.settings)
-                reference_observations(task, items, sandbox=self.sandbox, settings=self.settings, cache=self.cache, device=device_label(cuda), cuda=cuda)
-            except ReferenceError_:
-                pass  # grade() reports it as sandbox_error
-        return grade(task, submission, sandbox=self.sandbox, settings=self.settings, cache=self.cache)
+                runs.append(run_reference(task, items, sandbox=self.sandbox, settings=self.settings, cuda=cuda))
+            except ReferenceError_ as exc:
+                return [str(exc)]
+        first, second = runs
+        return [
+            f"check {c.id}: the reference's two runs differ ({v.detail})"
+            for c in task.rubric.checks
+            if not (v := judge(c, second.by_probe.get(c.probe, {}), first.by_probe.get(c.probe, {}))).passed
+        ]
 
     def close(self) -> None:
         close = getattr(self.sandbox, "close", None)

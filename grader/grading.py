@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import platform
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from grader import judge as judging
 from grader import rubric as scoring
 from grader.models import Environment, NeedsGpu, Report, Status, Submission
 from grader.observations import Observations, parse_channel
-from grader.references import ReferenceCache, cache_key, framework_versions
+from grader.references import framework_versions
 from grader.sandbox import RunRequest, RunResult, Sandbox
 from grader.settings import Settings
 from grader.taskspec import Task
@@ -32,16 +31,13 @@ def plan(task: Task, *, salt: str = "") -> list[dict]:
     return items
 
 
-_gpu_turn = itertools.count()
-
-
-def gpu_for(task: Task, settings: Settings) -> str:
-    """CUDA_VISIBLE_DEVICES for one sandbox of this task: one of the worker's GPUs, taken in turn
-    (one GPU per sandbox), or "" when the task never uses one or the worker has none."""
+def gpu_for(task: Task, settings: Settings, turn: int) -> str:
+    """CUDA_VISIBLE_DEVICES for one sandbox of this task: the worker's GPU for this `turn` (one
+    GPU per sandbox, taken in turn), or "" when the task never uses one or the worker has none."""
     devices = [d.strip() for d in settings.gpu_devices.split(",") if d.strip()]
     if task.spec.needs_gpu is NeedsGpu.never or not devices:
         return ""
-    return devices[next(_gpu_turn) % len(devices)]
+    return devices[turn % len(devices)]
 
 
 @functools.cache
@@ -61,10 +57,9 @@ def device_label(cuda_visible_devices: str) -> str:
     return f"cuda ({name})"
 
 
-def request_for(task: Task, code: str, items: list[dict], settings: Settings, cuda: str | None = None) -> RunRequest:
+def request_for(task: Task, code: str, items: list[dict], settings: Settings, cuda: str = "") -> RunRequest:
     """The sandbox request: job for the harness plus limits (task metadata over settings)."""
     limits = task.spec.limits
-    cuda = gpu_for(task, settings) if cuda is None else cuda
     job = {"code": code, "probes": task.spec.probes, "imports": IMPORTS[task.spec.framework.value], "plan": items}
     if cuda and settings.gpu_memory_mb:
         job["gpu_memory_mb"] = settings.gpu_memory_mb
@@ -80,27 +75,6 @@ def request_for(task: Task, code: str, items: list[dict], settings: Settings, cu
         observation_cap_bytes=settings.observation_cap_mb * 1024 * 1024,
         cuda_visible_devices=cuda,
     )
-
-
-class ReferenceError_(RuntimeError):
-    """The reference solution did not run cleanly: the grader's fault, never the candidate's."""
-
-
-def reference_observations(task: Task, items: list[dict], *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache, device: str, cuda: str | None = None) -> Observations:
-    """Run (or reuse) the reference solution under the same probes in its own sandbox."""
-    key = cache_key(fingerprint=task.fingerprint, plan=items, device=device)
-    cached = cache.get(task.id, key)
-    if cached is not None:
-        return cached
-    run = sandbox.run(request_for(task, task.spec.reference, items, settings, cuda))
-    obs = parse_channel(run.channel, items)
-    if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:
-        why = run.sandbox_error or obs.tampered or obs.compile_error or obs.import_error or (
-            "timed out" if run.timed_out else f"ended early (exit {run.exit_code}, signal {run.signal})"
-        )
-        raise ReferenceError_(f"reference solution of {task.id} failed: {why}; stderr: {run.stderr[-500:]}")
-    cache.put(task.id, key, obs)
-    return obs
 
 
 def environment(device: str = "cpu") -> Environment:
@@ -138,37 +112,45 @@ def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
     return Status.graded, ""
 
 
-def grade(task: Task, submission: Submission, *, sandbox: Sandbox, settings: Settings, cache: ReferenceCache) -> Report:
-    """Grade one submission into a report; every failure of the candidate becomes a status."""
-    started = datetime.now(timezone.utc)
-    items = plan(task, salt=settings.seed_salt)
-    cuda = gpu_for(task, settings)
-    device = device_label(cuda)
+def grade(task: Task, submission: Submission, *, items: list[dict], reference: Observations, cuda: str, device: str, sandbox: Sandbox, settings: Settings, started: datetime) -> Report:
+    """Run the candidate under the planned probes and judge it against the (validated)
+    reference observations; every failure of the candidate becomes a status. Called by Engine,
+    which plans, picks the device and provides the reference once."""
     env = environment(device)
-    if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
-        return _report(task, submission, Status.sandbox_error, "this task needs a GPU and this worker has none", None, [], RunResult(b"", "", ""), env, started)
-    try:
-        ref = reference_observations(task, items, sandbox=sandbox, settings=settings, cache=cache, device=device, cuda=cuda)
-    except ReferenceError_ as exc:
-        return _report(task, submission, Status.sandbox_error, str(exc), None, [], RunResult(b"", "", ""), env, started)
     run = sandbox.run(request_for(task, submission.code, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     status, message = status_of(run, obs)
-    if status in (Status.sandbox_error,):
+    if status is Status.sandbox_error:
         return _report(task, submission, status, message, None, [], run, env, started)
     verdicts = {}
     for check in task.rubric.checks:
         if obs.tampered or obs.compile_error or obs.import_error:
-            verdicts[check.id] = judging.Verdict(False, "not run: " + status.value.replace("_", " "))
+            verdicts[check.id] = judging.Verdict(False, "the submission " + _NOT_RUN[status], "not_run")
         else:
-            verdicts[check.id] = judging.judge(check, obs.by_probe.get(check.probe, {}), ref.by_probe.get(check.probe, {}))
+            verdicts[check.id] = judging.judge(check, obs.by_probe.get(check.probe, {}), reference.by_probe.get(check.probe, {}))
     results, total = scoring.score(task.rubric, verdicts)
     return _report(task, submission, status, message, total, results, run, env, started)
 
 
+def failed(task: Task, submission: Submission, status: Status, message: str, *, device: str, started: datetime) -> Report:
+    """A report for a grading that could not run the candidate (the grader's fault)."""
+    return _report(task, submission, status, message, None, [], RunResult(b"", "", ""), environment(device), started)
+
+
+_NOT_RUN = {
+    Status.graded: "was graded",
+    Status.compile_error: "does not compile",
+    Status.runtime_error: "failed before its checks could run",
+    Status.timeout: "ran out of time",
+    Status.memory_exceeded: "ran out of memory",
+    Status.crashed: "crashed",
+    Status.sandbox_error: "could not be graded (the grader's fault)",
+}
+
+
 def _report(task, submission, status, message, total, results, run, env, started) -> Report:
     if not results:
-        results, _ = scoring.score(task.rubric, {c.id: judging.Verdict(False, "not graded: " + status.value) for c in task.rubric.checks})
+        results, _ = scoring.score(task.rubric, {c.id: judging.Verdict(False, "the submission " + _NOT_RUN[status], "not_run") for c in task.rubric.checks})
     return Report(
         task_id=task.id,
         task_version=task.spec.version,

@@ -28,6 +28,10 @@ NUMERIC = ("float", "int", "bool")
 class Verdict:
     passed: bool
     detail: str = ""
+    # Why it failed: "raised" (the candidate's code raised), "type" (type or dtype), "shape"
+    # (shape or length), "values", "missing" (no observation), or "" (any other reason).
+    cause: str = ""
+    error: dict | None = None  # the candidate's exception, when cause == "raised"
 
 
 Obs = dict[str, Any]  # {"value": encoded} or {"error": {"type", "message", ...}}
@@ -92,14 +96,16 @@ def compare(cand: Any, ref: Any, check: Check, *, approx: bool, path: str = "") 
     ck, rk = cand.get("kind"), ref.get("kind")
     if rk in ("tensor", "ndarray"):
         if ck != rk:
-            return Verdict(False, f"expected a {rk}{where}, got {describe(cand)}")
+            return Verdict(False, f"expected a {rk}{where}, got {describe(cand)}", "type")
         if check.check_dtype and cand["dtype"] != ref["dtype"]:
-            return Verdict(False, f"dtype {cand['dtype']} != expected {ref['dtype']}{where}")
+            return Verdict(False, f"dtype {cand['dtype']} != expected {ref['dtype']}{where}", "type")
         if cand["shape"] != ref["shape"]:
-            return Verdict(False, f"shape {cand['shape']} != expected {ref['shape']}{where}")
+            return Verdict(False, f"shape {cand['shape']} != expected {ref['shape']}{where}", "shape")
         cv, rv = cand.get("values"), ref.get("values")
         if cv is None or rv is None:
-            return Verdict(False, f"values too large or of a kind that cannot be compared{where}")
+            return Verdict(False, f"values too large or of a kind that cannot be compared{where}", "type")
+        if len(cv) != len(rv):  # the channel's validation makes this impossible; never trust zip
+            return Verdict(False, f"{len(cv)} values != expected {len(rv)}{where}", "shape")
         rtol, atol = _tolerance(check, ref["dtype"]) if approx else (0.0, 0.0)
         worst, worst_i = 0.0, -1
         for i, (a, b) in enumerate(zip(cv, rv)):
@@ -112,23 +118,26 @@ def compare(cand: Any, ref: Any, check: Check, *, approx: bool, path: str = "") 
                 False,
                 f"values differ{where}: element {worst_i} is {cv[worst_i]!r}, expected {rv[worst_i]!r} "
                 f"(|diff| {worst:.3g} > atol {atol:g} + rtol {rtol:g}·|expected|)",
+                "values",
             )
         return Verdict(True)
     if rk == "float" or (rk == "int" and approx and ck == "float"):
         if ck not in ("float", "int") or (rk == "float" and cand.get("type") != ref.get("type")):
-            return Verdict(False, f"expected {ref.get('type', rk)}{where}, got {describe(cand)}")
+            return Verdict(False, f"expected {ref.get('type', rk)}{where}, got {describe(cand)}", "type")
         rtol, atol = _tolerance(check, "float") if approx else (0.0, 0.0)
         if not _close(cand["value"], ref["value"], rtol, atol):
-            return Verdict(False, f"{cand['value']!r} != expected {ref['value']!r}{where}")
+            return Verdict(False, f"{cand['value']!r} != expected {ref['value']!r}{where}", "values")
         return Verdict(True)
     if ck != rk:
-        return Verdict(False, f"expected {describe(ref)}{where}, got {describe(cand)}")
+        return Verdict(False, f"expected {describe(ref)}{where}, got {describe(cand)}", "type")
     if rk in ("int", "bool", "str", "none"):
-        ok = cand.get("value") == ref.get("value") and (rk != "int" or cand.get("type") == ref.get("type"))
-        return Verdict(ok, "" if ok else f"{describe(cand)} != expected {describe(ref)}{where}")
+        if rk == "int" and cand.get("type") != ref.get("type"):
+            return Verdict(False, f"{describe(cand)} != expected {describe(ref)}{where}", "type")
+        ok = cand.get("value") == ref.get("value")
+        return Verdict(ok, "" if ok else f"{describe(cand)} != expected {describe(ref)}{where}", "" if ok else "values")
     if rk == "list":
         if len(cand["items"]) != len(ref["items"]):
-            return Verdict(False, f"{len(cand['items'])} items != expected {len(ref['items'])}{where}")
+            return Verdict(False, f"{len(cand['items'])} items != expected {len(ref['items'])}{where}", "shape")
         for i, (a, b) in enumerate(zip(cand["items"], ref["items"])):
             v = compare(a, b, check, approx=approx, path=f"{path}[{i}]")
             if not v.passed:
@@ -136,14 +145,14 @@ def compare(cand: Any, ref: Any, check: Check, *, approx: bool, path: str = "") 
         return Verdict(True)
     if rk == "dict":
         if set(cand["items"]) != set(ref["items"]):
-            return Verdict(False, f"keys {sorted(cand['items'])} != expected {sorted(ref['items'])}{where}")
+            return Verdict(False, f"keys {sorted(cand['items'])[:20]} != expected {sorted(ref['items'])[:20]}{where}", "shape")
         for key in ref["items"]:
             v = compare(cand["items"][key], ref["items"][key], check, approx=approx, path=f"{path}.{key}".lstrip("."))
             if not v.passed:
                 return v
         return Verdict(True)
     ok = cand.get("type") == ref.get("type")
-    return Verdict(ok, "" if ok else f"{describe(cand)} != expected {describe(ref)}{where}")
+    return Verdict(ok, "" if ok else f"{describe(cand)} != expected {describe(ref)}{where}", "" if ok else "type")
 
 
 def plain(enc: Any) -> Any:
@@ -174,23 +183,24 @@ def _custom(check: Check, value: Any) -> Verdict:
         return Verdict(False, "the probe did not produce every value this check needs")
     if check.custom == "differ":
         same = compare(vals[0], vals[1], check, approx=True)
-        return Verdict(not same.passed, "" if not same.passed else f"{check.fields[0]} and {check.fields[1]} are the same")
+        return Verdict(not same.passed, "" if not same.passed else f"{check.fields[0]} and {check.fields[1]} are the same", "" if not same.passed else "values")
     if check.custom == "equal_fields":
         v = compare(vals[0], vals[1], check, approx=True)
-        return Verdict(v.passed, "" if v.passed else f"{check.fields[0]} vs {check.fields[1]}: {v.detail}")
+        return Verdict(v.passed, "" if v.passed else f"{check.fields[0]} vs {check.fields[1]}: {v.detail}", v.cause)
     # decreasing: a list of numbers whose last entry is below its first, all finite
     seq = plain(vals[0])
-    if not isinstance(seq, list) or len(seq) < 2 or not all(isinstance(x, (int, float)) for x in seq):
-        return Verdict(False, f"expected a list of finite numbers, got {describe(vals[0])}")
+    if not isinstance(seq, list) or len(seq) < 2 or not all(type(x) in (int, float) for x in seq):
+        return Verdict(False, f"expected a list of finite numbers, got {describe(vals[0])}", "type")
     if not all(math.isfinite(x) for x in seq) or not seq[-1] < seq[0]:
-        return Verdict(False, f"values did not decrease: first {seq[0]!r}, last {seq[-1]!r}")
+        return Verdict(False, f"values did not decrease: first {seq[0]!r}, last {seq[-1]!r}", "values")
     return Verdict(True)
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _error_text(err: dict) -> str:
+def error_text(err: dict) -> str:
+    """An exception as 'Type: first line of its message'."""
     msg = ANSI.sub("", err.get("message") or "").strip().splitlines()
     return f"{err.get('type')}: {msg[0][:300] if msg else ''}".rstrip(": ")
 
@@ -204,9 +214,9 @@ def _aspect(check: Check, cand: Any, ref: Any) -> Verdict:
     want = check.expected if check.expected is not None else get(ref)
     got = get(cand)
     if got is None:
-        return Verdict(False, f"expected a tensor, got {describe(cand)}")
+        return Verdict(False, f"expected a tensor, got {describe(cand)}", "type")
     ok = got == want
-    return Verdict(ok, "" if ok else f"{check.aspect} {got} != expected {want}")
+    return Verdict(ok, "" if ok else f"{check.aspect} {got} != expected {want}", "" if ok else ("shape" if check.aspect == "shape" else "type"))
 
 
 def judge_trial(check: Check, cand: Obs | None, ref: Obs | None) -> Verdict:
@@ -214,14 +224,16 @@ def judge_trial(check: Check, cand: Obs | None, ref: Obs | None) -> Verdict:
     if ref is None:
         return Verdict(False, "no reference observation (grader fault)")
     if cand is None:
-        return Verdict(False, "no observation: the run ended before this probe finished")
-    if "error" in cand or "error" in ref:
-        if "error" in cand and "error" in ref:
-            ok = cand["error"].get("type") == ref["error"].get("type")
-            return Verdict(ok, "" if ok else f"raised {_error_text(cand['error'])}, expected {ref['error'].get('type')}")
+        return Verdict(False, "no observation: the run ended before this probe finished", "missing")
+    if "error" in ref:
+        if check.reference_raises is None or ref["error"].get("type") != check.reference_raises:
+            return Verdict(False, f"the reference raised {ref['error'].get('type')} (grader fault)")
         if "error" in cand:
-            return Verdict(False, f"raised {_error_text(cand['error'])}")
-        return Verdict(False, f"expected {ref['error'].get('type')} to be raised, got a value")
+            ok = cand["error"].get("type") == check.reference_raises
+            return Verdict(ok, "" if ok else f"raised {error_text(cand['error'])}, expected {check.reference_raises}", "" if ok else "type")
+        return Verdict(False, f"expected {check.reference_raises} to be raised, got a value", "values")
+    if "error" in cand:
+        return Verdict(False, f"raised {error_text(cand['error'])}", "raised", cand["error"])
     if check.compare == "custom":
         return _custom(check, cand["value"])
     cv = select(cand["value"], check.field)
@@ -230,21 +242,61 @@ def judge_trial(check: Check, cand: Obs | None, ref: Obs | None) -> Verdict:
     if check.expected is not None:
         got = plain(cv)
         ok = got == check.expected and cv is not None
-        return Verdict(ok, "" if ok else f"got {got!r}, expected {check.expected!r}")
+        return Verdict(ok, "" if ok else f"got {got!r}, expected {check.expected!r}", "" if ok else "values")
     rv = select(ref["value"], check.field)
     if rv is None:
         return Verdict(False, f"reference has no field {check.field!r} (grader fault)")
     if cv is None:
-        return Verdict(False, f"no value for {check.field!r}")
+        return Verdict(False, f"no value for {check.field!r}", "missing")
     return compare(cv, rv, check, approx=check.compare == "allclose")
 
 
 def judge(check: Check, cand: dict[int, Obs], ref: dict[int, Obs]) -> Verdict:
-    """A check passes only if it passes on every trial the reference has."""
+    """A check passes only if it passes on every trial the reference has. Never raises: the
+    observations are validated, and anything the comparison cannot handle is a failed check."""
     if not ref:
         return Verdict(False, "no reference observations (grader fault)")
     for trial in sorted(ref):
-        v = judge_trial(check, cand.get(trial), ref[trial])
+        try:
+            v = judge_trial(check, cand.get(trial), ref[trial])
+        except Exception as exc:  # noqa: BLE001 - a malformed value fails its check, never the grader
+            v = Verdict(False, f"the observation could not be compared ({type(exc).__name__})", "type")
         if not v.passed:
-            return Verdict(False, f"trial {trial + 1}/{len(ref)}: {v.detail}")
+            return Verdict(False, f"trial {trial + 1}/{len(ref)}: {v.detail}", v.cause, v.error)
     return Verdict(True)
+
+
+def reference_defects(checks: list[Check], ref: dict[str, dict[int, Obs]], plan: list[dict]) -> list[str]:
+    """Why the reference's observations cannot be trusted as ground truth: every observation a
+    check reads must be a value the check can use, unless the check declares that the reference
+    raises there. Empty when they can be trusted."""
+    defects = []
+    trials: dict[str, list[int]] = {}
+    for item in plan:
+        trials.setdefault(item["probe"], []).append(item["trial"])
+    for check in checks:
+        for trial in trials.get(check.probe, []):
+            where = f"probe {check.probe!r}, trial {trial} (check {check.id})"
+            obs = ref.get(check.probe, {}).get(trial)
+            if obs is None:
+                defects.append(f"{where}: no observation")
+                continue
+            if "error" in obs:
+                err = obs["error"]
+                if check.reference_raises != err.get("type"):
+                    defects.append(f"{where}: the reference raised {error_text(err)}")
+                continue
+            if check.reference_raises is not None:
+                defects.append(f"{where}: declared to raise {check.reference_raises}, but returned a value")
+                continue
+            value = obs["value"]
+            fields = check.fields if check.compare == "custom" else [check.field]
+            for f in fields:
+                enc = select(value, f)
+                if enc is None:
+                    defects.append(f"{where}: no field {f!r}")
+                elif check.compare != "custom" and enc.get("kind") in ("tensor", "ndarray") and enc.get("values") is None and check.aspect == "value" and check.expected is None:
+                    defects.append(f"{where}: {f or 'the value'} is too large or not comparable")
+            if check.compare == "custom" and not judge_trial(check, obs, obs).passed:
+                defects.append(f"{where}: the reference fails this property itself")
+    return defects

@@ -94,6 +94,15 @@ class Check(BaseModel):
     custom: str | None = None
     fields: list[str] = []
     feedback: str = ""
+    # Feedback for one cause of failure ("type": wrong type or dtype, "shape": wrong shape or
+    # length, "values": right kind and shape, wrong values); `feedback` covers any other cause.
+    hints: dict[Literal["type", "shape", "values"], str] = {}
+    # The reference raises this exception type (qualified as the harness names it) on this
+    # check's probe, by design; without it, a reference that raises is the grader's fault.
+    reference_raises: str | None = None
+    # The expected value is stated in the statement (a public value), so a submission that forges
+    # the observation stream can pass this check without solving the task; listed in docs/security.md.
+    public: bool = False
 
     @model_validator(mode="after")
     def _custom_is_named(self) -> "Check":
@@ -152,6 +161,7 @@ class CheckResult(BaseModel):
     feedback: str
     hidden: bool
     detail: str = ""  # what the judge saw; for interviewers (see reports.for_candidate)
+    cause: str = ""  # why it failed: raised, type, shape, values, missing, not_run, or ""
 
 
 class Environment(BaseModel):

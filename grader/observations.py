@@ -3,31 +3,144 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+# Bounds of what the harness can legitimately encode (grader/harness/observe.py), with room.
+MAX_DEPTH = 16
+MAX_ITEMS = 10_000
+MAX_ELEMENTS = 200_000
+MAX_STR = 5_000
+MAX_INT = 2**64
+FLOAT_WORDS = ("nan", "inf", "-inf")
+TENSOR_FLAGS = ("requires_grad", "has_grad_fn", "contiguous")
+
+
+class Malformed(ValueError):
+    """An encoded value the harness could not have produced."""
+
+
+def _text(v: Any, what: str, limit: int = MAX_STR) -> None:
+    if type(v) is not str or len(v) > limit:
+        raise Malformed(f"{what} must be a string of at most {limit} characters")
+
+
+def _number(v: Any, what: str) -> None:
+    t = type(v)
+    if t is float:
+        if not math.isfinite(v):
+            raise Malformed(f"{what}: a non-finite float must be encoded as a string")
+    elif t is int:
+        if not -MAX_INT < v < MAX_INT:
+            raise Malformed(f"{what}: integer out of range")
+    elif not (t is str and v in FLOAT_WORDS) and t is not bool:
+        raise Malformed(f"{what}: not a number")
+
+
+def _keys(enc: dict, required: set[str], optional: set[str] = set()) -> None:
+    keys = set(enc)
+    if not required <= keys or not keys <= required | optional:
+        raise Malformed(f"a {enc['kind']!r} value must have keys {sorted(required)} (optional {sorted(optional)}), got {sorted(keys)}")
+
+
+def validate_value(enc: Any, depth: int = 0) -> None:
+    """Raise Malformed unless `enc` is a value observe.encode() could have produced: exact keys
+    per kind, len(values) == prod(shape), bounded numbers, strings and sizes, bounded depth."""
+    if depth > MAX_DEPTH:
+        raise Malformed("value nested too deeply")
+    if type(enc) is not dict or type(enc.get("kind")) is not str:
+        raise Malformed("a value must be an object with a 'kind'")
+    kind = enc["kind"]
+    if kind == "none":
+        _keys(enc, {"kind"})
+    elif kind == "bool":
+        _keys(enc, {"kind", "value"})
+        if type(enc["value"]) is not bool:
+            raise Malformed("bool value must be true or false")
+    elif kind in ("int", "float"):
+        _keys(enc, {"kind", "type", "value"}, {"dtype"})
+        _text(enc["type"], "type", 300)
+        if "dtype" in enc:
+            _text(enc["dtype"], "dtype", 40)
+        v = enc["value"]
+        if kind == "int" and type(v) is not int:
+            raise Malformed("int value must be an integer")
+        if kind == "float" and not (type(v) in (float, int) or (type(v) is str and v in FLOAT_WORDS)):
+            raise Malformed("float value must be a number")
+        _number(v, kind)
+    elif kind == "str":
+        _keys(enc, {"kind", "type", "value"})
+        _text(enc["type"], "type", 300)
+        _text(enc["value"], "str value")
+    elif kind == "list":
+        _keys(enc, {"kind", "type", "items"})
+        _text(enc["type"], "type", 300)
+        items = enc["items"]
+        if type(items) is not list or len(items) > MAX_ITEMS:
+            raise Malformed(f"list items must be a list of at most {MAX_ITEMS}")
+        for item in items:
+            validate_value(item, depth + 1)
+    elif kind == "dict":
+        _keys(enc, {"kind", "items"})
+        items = enc["items"]
+        if type(items) is not dict or len(items) > MAX_ITEMS:
+            raise Malformed(f"dict items must be an object of at most {MAX_ITEMS} entries")
+        for key, item in items.items():
+            _text(key, "dict key", 200)
+            validate_value(item, depth + 1)
+    elif kind in ("tensor", "ndarray"):
+        extra = {"device", *TENSOR_FLAGS} if kind == "tensor" else set()
+        _keys(enc, {"kind", "type", "dtype", "shape", "values"}, extra)
+        _text(enc["type"], "type", 300)
+        _text(enc["dtype"], "dtype", 40)
+        if "device" in enc:
+            _text(enc["device"], "device", 100)
+        for flag in TENSOR_FLAGS:
+            if flag in enc and type(enc[flag]) is not bool:
+                raise Malformed(f"tensor {flag} must be true or false")
+        shape = enc["shape"]
+        if type(shape) is not list or len(shape) > 32 or not all(type(d) is int and 0 <= d < MAX_INT for d in shape):
+            raise Malformed("shape must be a list of at most 32 non-negative integers")
+        values = enc["values"]
+        if values is not None:
+            if type(values) is not list or len(values) != math.prod(shape) or len(values) > MAX_ELEMENTS:
+                raise Malformed(f"a {kind} of shape {shape} must carry prod(shape) values (at most {MAX_ELEMENTS}), got {len(values) if type(values) is list else type(values).__name__}")
+            for v in values:
+                _number(v, f"{kind} element")
+    elif kind == "object":  # numpy scalars of other kinds carry their value and dtype
+        _keys(enc, {"kind", "type"}, {"value", "dtype"})
+        _text(enc["type"], "type", 300)
+        if "dtype" in enc:
+            _text(enc["dtype"], "dtype", 40)
+        if enc.get("value") is not None:
+            _number(enc["value"], "object value")
+    else:
+        raise Malformed(f"unknown kind {kind!r}")
 
 
 class _ErrorInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    message: str
-    traceback: str = ""
+    model_config = ConfigDict(extra="forbid", strict=True)
+    type: str = Field(max_length=300)
+    message: str = Field(max_length=MAX_STR)
+    traceback: str = Field(default="", max_length=MAX_STR)
 
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     event: Literal["start", "ready", "compile_error", "import_error", "observation", "done"]
-    probe: str | None = None
-    trial: int | None = None
+    probe: str | None = Field(default=None, max_length=200)
+    trial: int | None = Field(default=None, ge=0, le=1000)
     value: Any = None
     error: _ErrorInfo | None = None
-    line: int | None = None
-    text: str | None = None
-    type: str | None = None
-    message: str | None = None
-    traceback: str | None = None
+    line: int | None = Field(default=None, ge=-(2**31), le=2**31)
+    text: str | None = Field(default=None, max_length=MAX_STR)
+    type: str | None = Field(default=None, max_length=300)
+    message: str | None = Field(default=None, max_length=MAX_STR)
+    traceback: str | None = Field(default=None, max_length=MAX_STR)
 
 
 @dataclass
@@ -47,8 +160,31 @@ class Observations:
 
     @classmethod
     def from_json(cls, data: dict) -> "Observations":
-        by = {p: {int(t): o for t, o in v.items()} for p, v in data["by_probe"].items()}
+        """Read a cached copy back, validated like the channel (raises Malformed)."""
+        if type(data) is not dict or type(data.get("by_probe")) is not dict:
+            raise Malformed("cached observations must hold 'by_probe'")
+        by: dict[str, dict[int, dict]] = {}
+        for probe, trials in data["by_probe"].items():
+            if type(trials) is not dict:
+                raise Malformed("trials must be an object")
+            for trial, entry in trials.items():
+                if not (type(trial) is str and trial.isdigit() and len(trial) < 5):
+                    raise Malformed("trial must be a small integer")
+                by.setdefault(probe, {})[int(trial)] = _entry(entry)
         return cls(by_probe=by, started=True, ready=True, done=True)
+
+
+def _entry(entry: Any) -> dict:
+    """One stored observation, {"value": ...} or {"error": {...}}, validated."""
+    if type(entry) is not dict or len(entry) != 1 or not ({"value", "error"} & set(entry)):
+        raise Malformed("an observation holds exactly one of value or error")
+    if "error" in entry:
+        try:
+            return {"error": _ErrorInfo.model_validate(entry["error"]).model_dump()}
+        except ValidationError as exc:
+            raise Malformed(f"malformed error: {exc.errors()[0]['msg']}") from None
+    validate_value(entry["value"])
+    return entry
 
 
 def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
@@ -68,7 +204,7 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
     for lineno, line in enumerate(lines, 1):
         try:
             msg = _Message.model_validate(json.loads(line))
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):
             obs.tampered = f"line {lineno} of the observation channel is not a harness message"
             return obs
         if obs.done:
@@ -104,7 +240,11 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
             if (msg.value is None) == (msg.error is None):
                 obs.tampered = f"observation at line {lineno} must carry exactly one of value or error"
                 return obs
-            entry = {"error": msg.error.model_dump()} if msg.error else {"value": msg.value}
+            try:
+                entry = {"error": msg.error.model_dump()} if msg.error else _entry({"value": msg.value})
+            except (Malformed, RecursionError) as exc:
+                obs.tampered = f"observation at line {lineno} is malformed: {str(exc)[:200]}"
+                return obs
             obs.by_probe.setdefault(msg.probe, {})[msg.trial] = entry
             position += 1
     return obs

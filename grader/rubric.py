@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from grader.judge import Verdict
-from grader.models import CheckResult, Rubric
+from grader.judge import Verdict, error_text
+from grader.models import Check, CheckResult, Rubric
+
+
+def feedback_for(check: Check, v: Verdict) -> str:
+    """Feedback that names the real cause: the candidate's exception first (its type, and its
+    first line unless the check is hidden, since a message can carry hidden values), a not-run
+    status as such, then the check's hint for a type, shape or values failure, else its feedback."""
+    if v.passed:
+        return "passed"
+    if v.cause == "raised" and v.error:
+        text = error_text(v.error) if not check.hidden else str(v.error.get("type"))
+        return f"Your code raised {text} here; fix that first."
+    if v.cause == "not_run":
+        return f"Not run: {v.detail}."
+    return check.hints.get(v.cause) or check.feedback or "failed"
 
 
 def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResult], float]:
     """Points for each check (all or nothing per check) and the total."""
     results = []
     for check in rubric.checks:
-        v = verdicts.get(check.id, Verdict(False, "not graded"))
-        feedback = "passed" if v.passed else (check.feedback or "failed")
+        v = verdicts.get(check.id, Verdict(False, "not graded", "not_run"))
+        feedback = feedback_for(check, v)
         results.append(
             CheckResult(
                 id=check.id,
@@ -20,7 +34,8 @@ def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResul
                 max_points=check.points,
                 passed=v.passed,
                 feedback=feedback,
-                detail="" if v.passed else v.detail,
+                detail="" if v.passed or v.cause == "not_run" else v.detail,
+                cause="" if v.passed else v.cause,
                 hidden=check.hidden,
             )
         )

@@ -312,6 +312,17 @@ class Store:
         with self._session() as s:
             return {k: n for k, n in s.execute(select(label, func.count()).group_by(label))}
 
+    def reference_failures(self) -> dict[str, int]:
+        """Completed submissions per task whose grading failed because the task's reference could
+        not be trusted (a sandbox_error the grader's reference check raised)."""
+        out: dict[str, int] = {}
+        query = select(SubmissionRow.task_id, SubmissionRow.report).where(SubmissionRow.status == COMPLETED, SubmissionRow.result_status == "sandbox_error")
+        with self._session() as s:
+            for task_id, report in s.execute(query):
+                if str((report or {}).get("message", "")).startswith("reference solution of"):
+                    out[task_id] = out.get(task_id, 0) + 1
+        return out
+
     def latency_histogram(self, buckets: tuple[float, ...] = LATENCY_BUCKETS_S) -> tuple[list[int], int, float]:
         """(cumulative counts per bucket, total count, sum) of submit-to-report seconds."""
         g = SubmissionRow.grading_s

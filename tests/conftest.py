@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade
+from grader.engine import Engine
 from grader.models import Report, Submission
 from grader.references import ReferenceCache
 from grader.sandbox.pool import PooledSandbox
 from grader.sandbox.process import ProcessSandbox
 from grader.settings import Settings
-from grader.taskspec import load_task
 
 VARIANTS = Path(__file__).parent / "variants"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -29,19 +28,21 @@ def settings(tmp_path_factory) -> Settings:
 
 
 def grader_for(sandbox, settings, cache: ReferenceCache | None = None):
-    """grade(task_id, code, **limits) -> Report through `sandbox`."""
-    cache = cache or ReferenceCache(settings.data_dir / "references")
+    """grade(task_id, code, **limits) -> Report through one Engine on `sandbox` (the one grading
+    path every entry point uses)."""
+    engine = Engine(settings, sandbox=sandbox, cache=cache or ReferenceCache(settings.data_dir / "references"))
 
     def run(task_id: str, code: str, **limits) -> Report:
         """limits (timeout_s, memory_mb) override the task's own, for hostile-submission tests."""
-        task = load_task(task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir)
+        task = engine.task(task_id)
         if limits:
             # Reference observations are computed first under the task's own limits (cached).
-            grade(task, Submission(task_id=task_id, code=task.spec.reference), sandbox=sandbox, settings=settings, cache=cache)
+            engine.grade(Submission(task_id=task_id, code=task.spec.reference), task=task)
             spec = task.spec.model_copy(update={"limits": task.spec.limits.model_copy(update=limits)})
             task = dataclasses.replace(task, spec=spec)
-        return grade(task, Submission(task_id=task_id, code=code), sandbox=sandbox, settings=settings, cache=cache)
+        return engine.grade(Submission(task_id=task_id, code=code), task=task)
 
+    run.engine = engine
     return run
 
 

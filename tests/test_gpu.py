@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from grader.grading import grade
+from grader.engine import Engine
 from grader.models import Submission
 from grader.references import ReferenceCache
 from grader.sandbox.process import ProcessSandbox
@@ -30,7 +30,7 @@ def test_gpu_tasks_on_real_cuda(settings, tmp_path, task_id, variant, full):
     gpu = settings.model_copy(update={"gpu_devices": "0"})
     task = load_task(task_id, tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     code = task.spec.reference if variant == "reference" else task.spec.starter
-    report = grade(task, Submission(task_id=task.id, code=code), sandbox=ProcessSandbox(settings=gpu), settings=gpu, cache=ReferenceCache(tmp_path))
+    report = Engine(gpu, sandbox=ProcessSandbox(settings=gpu), cache=ReferenceCache(tmp_path)).grade(Submission(task_id=task.id, code=code), task=task)
     assert report.environment.device.startswith("cuda")
     assert report.status.value == "graded", report.message + report.stderr[-2000:]
     assert (report.score == report.max_score) is full
@@ -46,7 +46,7 @@ def test_gpu_tasks_on_the_warm_pool(settings, tmp_path, variant, full):
     code = task.spec.reference if variant == "reference" else task.spec.starter
     pool = PooledSandbox(settings=gpu)
     try:
-        report = grade(task, Submission(task_id=task.id, code=code), sandbox=pool, settings=gpu, cache=ReferenceCache(tmp_path))
+        report = Engine(gpu, sandbox=pool, cache=ReferenceCache(tmp_path)).grade(Submission(task_id=task.id, code=code), task=task)
         assert not pool._templates  # GPU sandboxes are never forked from a template
     finally:
         pool.close()
@@ -59,5 +59,5 @@ def test_gpu_memory_cap_stops_a_greedy_submission(settings, tmp_path):
     gpu = settings.model_copy(update={"gpu_devices": "0", "gpu_memory_mb": 1024})
     task = load_task("torch-amp-train-step", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     greedy = "import torch\nhog = torch.empty(4 * 2**30, dtype=torch.uint8, device='cuda')\n" + task.spec.reference
-    report = grade(task, Submission(task_id=task.id, code=greedy), sandbox=ProcessSandbox(settings=gpu), settings=gpu, cache=ReferenceCache(tmp_path))
+    report = Engine(gpu, sandbox=ProcessSandbox(settings=gpu), cache=ReferenceCache(tmp_path)).grade(Submission(task_id=task.id, code=greedy), task=task)
     assert report.status.value == "runtime_error" and "OutOfMemory" in report.message, report.message

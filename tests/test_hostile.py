@@ -141,6 +141,17 @@ class MyModel(torch.nn.Module):
     assert report.score == WRONG_SCORE
 
 
+@pytest.mark.parametrize("code", [70, 71, 1])
+def test_exiting_with_the_launchers_own_codes_inside_forward_is_the_candidates_runtime_error(grade_code, code):
+    # The launcher reports its own failures on a descriptor the candidate never holds, so no exit
+    # code a submission picks passes for a grader fault.
+    hostile = CORRECT.replace("return self.dense(inputs)", f"import os; os._exit({code})")
+    report = grade_code(TASK, hostile)
+    assert report.status.value == "runtime_error", report.message
+    assert f"exit code {code}" in report.message and report.score < report.max_score
+    assert not [c for c in report.checks if c.passed and c.id in ("output_values", "trains")]
+
+
 @pytest.mark.parametrize("exit_code", EXITS_AT_IMPORT)
 def test_exit_at_import_is_a_runtime_error(grade_code, exit_code):
     report = grade_code(TASK, exit_code + "\n" + CORRECT)

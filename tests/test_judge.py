@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.judge import Verdict, compare, judge, judge_trial, select
+from grader.judge import Verdict, compare, judge, judge_trial, reference_defects, select
 from grader.models import Check
 
 
@@ -64,13 +64,43 @@ def test_exact_compares_nested_structures():
     assert select(a, "n")["value"] == 3 and select(a, "missing") is None
 
 
-def test_errors_fail_unless_the_reference_raised_the_same():
+def test_a_candidate_error_fails_with_its_cause():
     c = check()
     err = {"error": {"type": "RuntimeError", "message": "boom\nmore", "traceback": ""}}
     v = judge_trial(c, err, obs(fl(1.0)))
-    assert not v.passed and "RuntimeError: boom" in v.detail
-    assert judge_trial(c, err, err).passed
-    assert not judge_trial(c, {"error": {"type": "ValueError", "message": ""}}, err).passed
+    assert not v.passed and "RuntimeError: boom" in v.detail and v.cause == "raised" and v.error["type"] == "RuntimeError"
+
+
+def test_a_reference_error_is_ground_truth_only_where_the_check_declares_it():
+    err = {"error": {"type": "RuntimeError", "message": "boom", "traceback": ""}}
+    # Undeclared: the same error in the candidate is no "match".
+    v = judge_trial(check(), err, err)
+    assert not v.passed and "grader fault" in v.detail
+    assert reference_defects([check()], {"p": {0: err}}, [{"probe": "p", "trial": 0, "seed": 1}])
+    declared = check(reference_raises="RuntimeError")
+    assert judge_trial(declared, err, err).passed
+    assert not judge_trial(declared, {"error": {"type": "ValueError", "message": ""}}, err).passed
+    assert not judge_trial(declared, obs(fl(1.0)), err).passed
+    assert reference_defects([declared], {"p": {0: err}}, [{"probe": "p", "trial": 0, "seed": 1}]) == []
+    # Declared to raise but returned a value, a missing trial, a missing field: all defects.
+    plan = [{"probe": "p", "trial": 0, "seed": 1}, {"probe": "p", "trial": 1, "seed": 2}]
+    assert len(reference_defects([declared], {"p": {0: obs(fl(1.0))}}, plan)) == 2
+    assert reference_defects([check(field="x")], {"p": {0: obs(fl(1.0)), 1: obs(fl(1.0))}}, plan)
+
+
+def test_an_empty_or_short_values_list_is_never_close():
+    c = check(compare="allclose")
+    forged = tensor([], shape=[3])
+    assert not compare(forged, tensor([1.0, 2.0, 3.0]), c, approx=True).passed
+    assert not compare(tensor([1.0]), tensor([1.0, 2.0]), c, approx=True).passed
+
+
+def test_causes_name_type_shape_and_values():
+    c = check(compare="allclose")
+    assert compare(tensor([1.0], dtype="float64"), tensor([1.0]), c, approx=True).cause == "type"
+    assert compare(tensor([1.0, 2.0], shape=[2, 1]), tensor([1.0, 2.0]), c, approx=True).cause == "shape"
+    assert compare(tensor([1.0, 3.0]), tensor([1.0, 2.0]), c, approx=True).cause == "values"
+    assert judge(c, {0: obs(tensor([1.0, 3.0]))}, {0: obs(tensor([1.0, 2.0]))}).cause == "values"
 
 
 def test_missing_trial_fails_and_every_trial_must_pass():

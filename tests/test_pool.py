@@ -15,7 +15,6 @@ from conftest import IS_ROOT
 from test_hostile import CORRECT
 
 from grader.engine import Engine
-from grader.grading import grade
 from grader.models import Submission
 from grader.references import ReferenceCache
 from grader.sandbox.pool import PooledSandbox
@@ -92,7 +91,7 @@ def test_the_template_holds_no_secret(settings, monkeypatch, tmp_path):
     pool = PooledSandbox(settings=s, size=1)
     try:
         cache = ReferenceCache(tmp_path)
-        report = grade(task, Submission(task_id=TASK, code=task.spec.starter + f"\nMARK = {sub_marker!r}\n"), sandbox=pool, settings=s, cache=cache)
+        report = Engine(s, sandbox=pool, cache=cache).grade(Submission(task_id=TASK, code=task.spec.starter + f"\nMARK = {sub_marker!r}\n"), task=task)
         assert report.status.value == "graded"
         templates = list(pool._templates.values())
         assert len(templates) == 1
@@ -169,7 +168,7 @@ def test_closing_the_pool_leaves_no_process_or_cgroup(settings):
     pool = PooledSandbox(settings=settings, size=2)
     t = _task(settings, "numpy-standardize")
     cache = ReferenceCache(None)
-    report = grade(t, Submission(task_id=t.id, code=t.spec.reference), sandbox=pool, settings=settings, cache=cache)
+    report = Engine(settings, sandbox=pool, cache=cache).grade(Submission(task_id=t.id, code=t.spec.reference), task=t)
     assert report.status.value == "graded"
     for _ in range(200):  # the pool refills in the background
         idle = [s for q in pool._idle.values() for s in q]
@@ -196,7 +195,7 @@ def test_an_idle_sandbox_that_died_is_skipped_not_handed_out(settings):
     try:
         t = _task(settings, "numpy-standardize")
         cache = ReferenceCache(None)
-        assert grade(t, Submission(task_id=t.id, code=t.spec.reference), sandbox=pool, settings=settings, cache=cache).status.value == "graded"
+        assert Engine(settings, sandbox=pool, cache=cache).grade(Submission(task_id=t.id, code=t.spec.reference), task=t).status.value == "graded"
         for _ in range(200):
             idle = [s for q in pool._idle.values() for s in q]
             if len(idle) == 2:
@@ -205,7 +204,7 @@ def test_an_idle_sandbox_that_died_is_skipped_not_handed_out(settings):
         for slot in idle:  # an operator (or the OOM killer) kills every idle sandbox
             os.kill(slot.launcher_pid, signal.SIGKILL)
         time.sleep(0.2)
-        report = grade(t, Submission(task_id=t.id, code=t.spec.reference), sandbox=pool, settings=settings, cache=cache)
+        report = Engine(settings, sandbox=pool, cache=cache).grade(Submission(task_id=t.id, code=t.spec.reference), task=t)
     finally:
         pool.close()
     assert report.status.value == "graded" and report.score == report.max_score, report.message
@@ -229,3 +228,34 @@ def test_a_short_time_limit_starts_when_a_prespawned_sandbox_is_warm(settings, t
         pool.close()
     assert report.status.value == "graded" and report.score == report.max_score, report.message
     assert looping.status.value == "timeout", looping.message
+
+
+FINGERPRINT = (Path(__file__).parent / "fixtures" / "fingerprint.py").read_text()
+
+
+def _fingerprint(grade, task_id: str) -> dict:
+    report = grade(task_id, FINGERPRINT)
+    lines = [line for line in report.stdout.splitlines() if line.startswith("FINGERPRINT ")]
+    assert lines, (report.status, report.message, report.stderr[-2000:])
+    import json
+
+    data = json.loads(lines[0].removeprefix("FINGERPRINT "))
+    workdir = data["state"]["cwd"]
+    text = json.dumps(data["state"], sort_keys=True).replace(workdir, "<workdir>")
+    return {"state": json.loads(text), "draws": data["draws"]}
+
+
+@pytest.mark.parametrize("task_id", ["numpy-standardize", "torch-linear-model", "tf-train-step"], ids=["numpy", "torch", "tensorflow"])
+def test_a_pool_sandbox_is_indistinguishable_from_a_fresh_interpreter(task_id, grade_code, grade_code_pooled):
+    # tempdir, cwd, environment, sys.path and flags, warnings filters, signal dispositions and
+    # mask, rlimits, descriptors, threads, locale, umask, the frameworks' global settings.
+    fresh = _fingerprint(grade_code, task_id)
+    pooled = _fingerprint(grade_code_pooled, task_id)
+    differing = {k for k in fresh["state"] | pooled["state"] if fresh["state"].get(k) != pooled["state"].get(k)}
+    assert not differing, {k: (fresh["state"].get(k), pooled["state"].get(k)) for k in differing}
+    assert fresh["state"]["tempdir"] == "<workdir>"
+    # What a fresh interpreter draws from the OS differs between two pool sandboxes too.
+    again = _fingerprint(grade_code_pooled, task_id)
+    for name in ("random", "numpy", "torch"):
+        if name in pooled["draws"]:
+            assert pooled["draws"][name] != again["draws"][name], name

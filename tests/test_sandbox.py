@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IS_ROOT
-from grader.grading import grade
+from grader.engine import Engine
 from grader.models import Submission
 from grader.references import ReferenceCache
 from grader.sandbox.cgroups import CGROUP_ROOT, PARENT
@@ -26,7 +26,7 @@ def test_without_root_isolation_grading_works_and_the_report_says_what_was_missi
     sandbox = ProcessSandbox(settings=settings)
     sandbox.is_root = False  # as an unprivileged user would run it
     task = _task(settings)
-    report = grade(task, Submission(task_id=TASK, code=task.spec.reference), sandbox=sandbox, settings=settings, cache=ReferenceCache(tmp_path))
+    report = Engine(settings, sandbox=sandbox, cache=ReferenceCache(tmp_path)).grade(Submission(task_id=TASK, code=task.spec.reference), task=task)
     assert report.status.value == "graded" and report.score == report.max_score
     joined = " ".join(report.warnings)
     assert "network" in joined and "unprivileged" in joined and "cgroup" in joined
@@ -37,7 +37,7 @@ def test_strict_isolation_refuses_to_grade_unisolated(settings, tmp_path):
     sandbox = ProcessSandbox(settings=strict)
     sandbox.is_root = False
     task = _task(settings)
-    report = grade(task, Submission(task_id=TASK, code=task.spec.reference), sandbox=sandbox, settings=strict, cache=ReferenceCache(tmp_path))
+    report = Engine(strict, sandbox=sandbox, cache=ReferenceCache(tmp_path)).grade(Submission(task_id=TASK, code=task.spec.reference), task=task)
     assert report.status.value == "sandbox_error" and report.score is None
     assert "strict isolation" in report.message
 
@@ -78,7 +78,7 @@ def test_reference_observations_are_computed_once_per_cache(settings, tmp_path):
     sandbox, cache = Counting(settings=settings), ReferenceCache(tmp_path)
     task = _task(settings)
     for _ in range(2):
-        report = grade(task, Submission(task_id=TASK, code=task.spec.starter), sandbox=sandbox, settings=settings, cache=cache)
+        report = Engine(settings, sandbox=sandbox, cache=cache).grade(Submission(task_id=TASK, code=task.spec.starter), task=task)
         assert report.status.value == "graded"
     assert Counting.runs == 3  # one reference run, two candidate runs
     assert len(list(tmp_path.glob(f"{TASK}-*.json"))) == 1

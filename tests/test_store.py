@@ -108,3 +108,13 @@ def test_delivery_log(store):
                            error=None if code == 200 else "HTTP 500", started_at=now, finished_at=now, next_retry_at=None)
     assert [(d.attempt, d.status_code) for d in store.deliveries(row.id)] == [(1, 500), (2, 200)]
     assert store.deliveries("other") == []
+
+
+def test_reference_failures_are_counted_per_task(store):
+    broken = _report(Status.sandbox_error, None).model_copy(update={"message": "reference solution of numpy-standardize failed: x"})
+    other = _report(Status.sandbox_error, None).model_copy(update={"message": "sandbox error: docker down"})
+    for report in (broken, broken, other, _report()):
+        row = store.add_submission(_sub(), owner_id=None)[0]
+        store.start(row.id)
+        store.complete(row.id, report)
+    assert store.reference_failures() == {"numpy-standardize": 2}

@@ -1,4 +1,5 @@
-"""Every task's corpus of correct and planted-bug variants grades as its header says."""
+"""Every task's corpus of correct and planted-bug variants grades as its header says, through the
+Engine on the warm pool (the default) and on the fresh process backend, with the same points."""
 
 from __future__ import annotations
 
@@ -9,12 +10,7 @@ from conftest import parse_expectation, variant_files
 FILES = variant_files()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
-def test_variant(path, grade_code):
-    code = path.read_text()
-    want = parse_expectation(code)
-    report = grade_code(path.parent.name, code)
+def _expect(report, want: dict) -> None:
     failed = {c.id for c in report.checks if not c.passed}
     detail = {c.id: c.detail for c in report.checks if not c.passed}
     assert report.status.value == want["status"], (report.message, report.stderr[-2000:])
@@ -23,6 +19,19 @@ def test_variant(path, grade_code):
     else:
         assert failed == want["fail"], detail
         assert report.score < report.max_score
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.stem}" for p in FILES])
+def test_variant(path, grade_code, grade_code_pooled):
+    code = path.read_text()
+    want = parse_expectation(code)
+    pooled = grade_code_pooled(path.parent.name, code)
+    _expect(pooled, want)
+    fresh = grade_code(path.parent.name, code)
+    _expect(fresh, want)
+    assert [(c.id, c.points) for c in pooled.checks] == [(c.id, c.points) for c in fresh.checks]
+    assert pooled.status == fresh.status
 
 
 def test_every_task_has_a_corpus():

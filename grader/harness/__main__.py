@@ -16,6 +16,7 @@ import traceback
 import types
 
 from grader.harness import observe
+from grader.harness.kit import type_name
 
 MAX_MESSAGE = 2000
 WARM_EVENT = {"event": "warm"}  # a pre-started harness's first line, before it reads its job
@@ -46,8 +47,7 @@ def _safe_str(exc: BaseException) -> str:
 
 def describe(exc: BaseException) -> dict:
     """Exception as plain data: qualified type, message, last frames of the traceback."""
-    t = type(exc)
-    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    name = type_name(exc)
     try:
         tb = "".join(traceback.format_exception(exc)[-6:])[-MAX_MESSAGE:]
     except BaseException:

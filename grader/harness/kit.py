@@ -14,7 +14,8 @@ _type = type  # captured before any candidate code runs
 def type_name(value) -> str:
     """Qualified name of the exact type of value: "float", "numpy.float32", "submission.Liar"."""
     t = _type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    return str.__str__(name)[:200]  # the grader refuses longer names as malformed
 
 
 def sub_seed(seed: int, *parts: object) -> int:

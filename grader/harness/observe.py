@@ -146,10 +146,12 @@ def encode(x: Any, depth: int = 0) -> Any:
             items.append(encode(item, depth + 1))
         return {"kind": "list", "type": type_name(x), "items": items}
     if isinstance(x, dict):
-        return {
-            "kind": "dict",
-            "items": {_orig["str"](str(k))[:200]: encode(v, depth + 1) for k, v in _orig["dict_items"](x)},
-        }
+        items = {}
+        for i, (k, v) in enumerate(_orig["dict_items"](x)):
+            if i >= 10_000:
+                break
+            items[_orig["str"](str(k))[:200]] = encode(v, depth + 1)
+        return {"kind": "dict", "items": items}
     torch = _orig.get("torch")
     if torch is not None:
         if isinstance(x, torch.Tensor):

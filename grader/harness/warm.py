@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 import io
 
-TORCH_DEFAULT_SEED = 67280421310721  # torch's default generator seed in a fresh process
+# What importing the frameworks left in a template, for its forked sandboxes to restore after
+# the warm-up has run (grader/sandbox/launcher.py): environment variables the imports set and
+# the warnings filters as they stood right after the imports.
+IMPORT_STATE: dict = {}
 
 
 def prepare(imports: list[str], *, tensorflow_ops: bool = False, cuda: bool = False) -> None:
@@ -20,8 +23,14 @@ def prepare(imports: list[str], *, tensorflow_ops: bool = False, cuda: bool = Fa
     cuda: create the CUDA context now. Only for a pre-spawned process that never forks, since a
     process that forks after initialising CUDA leaves its children unable to use it.
     """
+    import os
+    import warnings
+
+    before = dict(os.environ)
     for name in imports:
         importlib.import_module(name)
+    IMPORT_STATE["environ"] = {k: v for k, v in os.environ.items() if before.get(k) != v}
+    IMPORT_STATE["warnings"] = list(warnings.filters)
     if "torch" in imports:
         _torch(cuda=cuda)
     if "tensorflow" in imports:
@@ -50,7 +59,7 @@ def _torch(*, cuda: bool) -> None:
     model.load_state_dict(torch.load(buf, map_location="cpu"))
     if cuda:
         (torch.ones(2, 2, device="cuda") @ torch.ones(2, 2, device="cuda")).sum().item()
-    torch.manual_seed(TORCH_DEFAULT_SEED)
+    torch.seed()  # as a fresh process: seeded from the OS, not by the warm-up
 
 
 def _tensorflow(*, run_ops: bool) -> None:

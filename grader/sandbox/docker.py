@@ -130,6 +130,8 @@ class DockerSandbox:
     started ahead, their harness already past `import torch` / `import tensorflow` and waiting on
     stdin; each takes exactly one job and is removed, and a background thread starts the next."""
 
+    backend = "docker"  # part of the reference cache key
+
     def __init__(self, *, settings: Settings, client=None, labels: dict[str, str] | None = None, pool_size: int | None = None) -> None:
         """client: a docker.DockerClient (default: from settings); labels: added to every container."""
         self.settings = settings

@@ -94,7 +94,9 @@ def _limits(cfg: dict) -> None:
     rlimits({**cfg, "nproc": 0, "address_space_mb": 0})
 
 
-def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: list[int]) -> int:
+def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: list[int], fail_w: int) -> int:
+    """Fork and exec the harness; a failure before the exec is written to `fail_w` (close-on-exec,
+    so the candidate never holds it): no exit code a submission picks passes for the grader's."""
     pid = os.fork()
     if pid:
         return pid
@@ -113,7 +115,7 @@ def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: lis
         preload = ["--preload", ",".join(cfg["preload"])] + (["--cuda"] if cfg.get("cuda") else []) if cfg.get("preload") else []
         os.execv(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(channel_w), *preload])
     except BaseException as exc:  # noqa: BLE001 - reported as the grader's own failure
-        os.write(2, f"dlgrader entry: {type(exc).__name__}: {exc}\n".encode())
+        os.write(fail_w, f"{type(exc).__name__}: {exc}"[:500].encode())
     os._exit(HARNESS_FAILED)
 
 
@@ -129,8 +131,9 @@ def main() -> None:
     channel_r, channel_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    harness = _start_harness(cfg, channel_w, out_w, err_w, close=[out, channel_r, out_r, err_r])
-    for fd in (channel_w, out_w, err_w):
+    fail_r, fail_w = os.pipe()
+    harness = _start_harness(cfg, channel_w, out_w, err_w, close=[out, channel_r, out_r, err_r, fail_r], fail_w=fail_w)
+    for fd in (channel_w, out_w, err_w, fail_w):
         os.close(fd)
     streams = [
         Forwarder(channel_r, b"c", cfg["channel_cap"], out),
@@ -164,9 +167,11 @@ def main() -> None:
     for s in streams:
         while s.open and s.pump():
             pass
-    if os.WIFEXITED(status):
-        code = os.WEXITSTATUS(status)
-        msg: dict = {"exit": code} if code != HARNESS_FAILED else {"error": "harness failed to start"}
+    failure = os.read(fail_r, 1000).decode(errors="replace")  # EOF at once when the exec worked
+    if failure:
+        msg: dict = {"error": f"harness failed to start: {failure}"}
+    elif os.WIFEXITED(status):
+        msg = {"exit": os.WEXITSTATUS(status)}
     else:
         msg = {"signal": os.WTERMSIG(status)}
     msg["totals"] = {s.stream.decode(): s.total for s in streams}

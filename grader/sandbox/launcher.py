@@ -88,16 +88,25 @@ def _limits(cfg: dict) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cfg["address_space_mb"] * mb,) * 2)
 
 
-def _start_harness(cfg: dict, inline: bool) -> None:
-    """Become the harness: exec a fresh interpreter, or (warm pool) run it in this forked process."""
-    if not inline:
-        argv = [sys.executable, "-I", "-m", "grader.harness", str(cfg["channel_fd"]), *cfg.get("harness_args", [])]
-        os.execve(sys.executable, argv, cfg["env"])
+def _exec_harness(cfg: dict) -> None:
+    """Become the harness by exec'ing a fresh interpreter (the status pipe is close-on-exec)."""
+    argv = [sys.executable, "-I", "-m", "grader.harness", str(cfg["channel_fd"]), *cfg.get("harness_args", [])]
+    os.execve(sys.executable, argv, cfg["env"])
+
+
+def _prepare_inline(cfg: dict):
+    """Warm pool: make this forked process look like a fresh harness interpreter; the harness's
+    main, to be called once the status pipe is closed."""
     os.environ.clear()
     os.environ.update(cfg["env"])
     sys.argv = ["harness", str(cfg["channel_fd"])]
+    _as_fresh_interpreter()
     from grader.harness.__main__ import main as harness_main
 
+    return harness_main
+
+
+def _run_inline(harness_main, cfg: dict) -> None:
     try:
         harness_main(cfg["channel_fd"])
     except BaseException:  # noqa: BLE001 - as an exec'd interpreter would: traceback, exit 1
@@ -106,6 +115,52 @@ def _start_harness(cfg: dict, inline: bool) -> None:
         traceback.print_exc()
         os._exit(1)
     os._exit(0)
+
+
+def _as_fresh_interpreter() -> None:
+    """Undo what a sandbox forked from a warm template inherited from the template's own run, so
+    that it is indistinguishable from a fresh interpreter (tests/test_pool.py compares the two):
+    tempfile's cached directory (the template's home, absent here) and the global random
+    generators (every fork would otherwise draw the same first numbers)."""
+    import random
+    import tempfile
+
+    tempfile.tempdir = None
+    random.seed()  # a fresh interpreter seeds from os.urandom
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed()  # numpy's legacy global generator, seeded from the OS in a fresh process
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.seed()  # a fresh process seeds torch's default generator from the OS too
+    from grader.harness import warm
+
+    # Variables the frameworks' import put in the template's environment (a fresh interpreter's
+    # import sets them too), and the warnings filters as they stood right after the imports.
+    for key, value in warm.IMPORT_STATE.get("environ", {}).items():
+        os.environ.setdefault(key, value)
+    if "warnings" in warm.IMPORT_STATE:
+        import warnings
+
+        warnings.filters[:] = warm.IMPORT_STATE["warnings"]
+        warnings._filters_mutated()
+
+
+CHANNEL_FD = 3  # the harness's channel has the same number on every backend and mode
+
+
+def _fixed_channel(cfg: dict) -> int:
+    """Move the channel to CHANNEL_FD (inheritable) in the harness's process; the status fd's
+    (possibly new) number."""
+    status_fd, channel = cfg["status_fd"], cfg["channel_fd"]
+    if status_fd == CHANNEL_FD:
+        status_fd = os.dup(status_fd)
+        os.close(CHANNEL_FD)
+    if channel != CHANNEL_FD:
+        os.dup2(channel, CHANNEL_FD)
+        os.close(channel)
+    cfg["channel_fd"], cfg["status_fd"] = CHANNEL_FD, status_fd
+    return status_fd
 
 
 def _init(cfg: dict, report, inline: bool = False) -> None:
@@ -126,8 +181,10 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
     status_fd = cfg["status_fd"]
     harness = os.fork()
     if harness == 0:
+        status_fd = _fixed_channel(cfg)
+        # Until the harness starts, a failure is the grader's own, and it says so on the status
+        # pipe, which the candidate never holds: no exit code a submission picks can pass for it.
         try:
-            os.close(status_fd)
             os.setsid()
             _limits(cfg)
             if cfg["drop"]:
@@ -136,9 +193,17 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
                 os.setuid(cfg["uid"])
             _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             os.chdir(workdir)
-            _start_harness(cfg, inline)
+            if inline:
+                harness_main = _prepare_inline(cfg)
+                os.close(status_fd)
+                _run_inline(harness_main, cfg)
+            os.set_inheritable(status_fd, False)
+            _exec_harness(cfg)
         except BaseException as exc:  # noqa: BLE001 - any failure here is the grader's own
-            os.write(2, f"dlgrader launcher: {type(exc).__name__}: {exc}\n".encode())
+            try:
+                os.write(status_fd, (json.dumps({"error": f"harness failed to start: {type(exc).__name__}: {exc}"}) + "\n").encode())
+            except OSError:
+                os.write(2, f"dlgrader launcher: {type(exc).__name__}: {exc}\n".encode())
             os._exit(71)
     os.close(cfg["channel_fd"])
     report({"harness_pid": harness})
@@ -152,7 +217,7 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
             break
     if os.WIFEXITED(status):
         code = os.WEXITSTATUS(status)
-        report({"exit": code} if code != 71 else {"error": "harness failed to start"})
+        report({"exit": code})
     else:
         report({"signal": os.WTERMSIG(status)})
 

@@ -200,6 +200,8 @@ class Slot:
 class PooledSandbox:
     """The pool backend: same contract and isolation as ProcessSandbox, without the cold start."""
 
+    backend = "pool"  # part of the reference cache key
+
     def __init__(self, *, settings: Settings, size: int | None = None) -> None:
         self.settings = settings
         self.size = settings.pool_size if size is None else size

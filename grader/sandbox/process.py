@@ -98,6 +98,8 @@ def sandbox_env(settings: Settings, workdir: str, threads: int = 1, cuda_visible
 class ProcessSandbox:
     """Runs each request in a new launcher → init → harness process tree."""
 
+    backend = "process"  # part of the reference cache key
+
     def __init__(self, *, settings: Settings) -> None:
         self.settings = settings
         self.is_root = hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")

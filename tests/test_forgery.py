@@ -1,0 +1,95 @@
+"""A protocol forger: a submission that writes a complete, well-formed observation stream on
+the harness's channel itself and exits, built from everything a submission can know without
+solving the task: the statement's structure (kinds, shapes, dtypes, types, flags), the public
+repository, even the salt. It must earn nothing from any check whose expected value is not
+public; the checks it can pass are declared `public = true` in their rubric and listed, per task,
+in docs/security.md."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader import grading
+from grader.sandbox.launcher import CHANNEL_FD
+from grader.settings import Settings
+from grader.taskspec import load_task, task_ids
+
+S = Settings()
+TASKS = task_ids(S.tasks_dir)
+SECURITY = Path(__file__).parent.parent / "docs" / "security.md"
+
+
+def forge(enc):
+    """The reference's observation with every hidden number changed: what a forger who knows the
+    structure but not the values writes."""
+    if isinstance(enc, dict):
+        kind = enc.get("kind")
+        out = {k: forge(v) for k, v in enc.items() if k not in ("value", "values", "items")}
+        if "items" in enc:
+            out["items"] = {k: forge(v) for k, v in enc["items"].items()} if isinstance(enc["items"], dict) else [forge(v) for v in enc["items"]]
+        if "value" in enc:
+            out["value"] = _number(enc["value"]) if kind in ("int", "float", "object") else enc["value"]
+        if "values" in enc:
+            out["values"] = None if enc["values"] is None else [_number(v) for v in enc["values"]]
+        return out
+    return enc
+
+
+def _number(v):
+    if type(v) is bool:
+        return not v
+    if type(v) is int:
+        return v + 1
+    if type(v) is float:
+        return v * 1.37 + 0.11
+    if v in ("nan", "inf", "-inf"):
+        return 0.5
+    return v
+
+
+def forger_code(items: list[dict], reference) -> str:
+    lines = []
+    for item in items:
+        obs = reference.by_probe[item["probe"]][item["trial"]]
+        entry = {"value": forge(obs["value"])} if "value" in obs else obs
+        lines.append({"event": "observation", "probe": item["probe"], "trial": item["trial"], **entry})
+    lines.append({"event": "done"})
+    blob = "".join(json.dumps(m) + "\n" for m in lines)
+    return f"import os\nos.write({CHANNEL_FD}, {blob.encode()!r})\nos._exit(0)\n"
+
+
+def forged_report(grade, task_id: str):
+    engine = grade.engine
+    task = engine.task(task_id)
+    items = grading.plan(task, salt=engine.settings.seed_salt)
+    reference = engine.references.get(task, items, sandbox=engine.sandbox, settings=engine.settings, cuda="", device="cpu")
+    return grade(task_id, forger_code(items, reference))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task_id", TASKS)
+def test_a_forged_stream_earns_only_public_value_checks(task_id, grade_code_pooled):
+    task = load_task(task_id, tasks_dir=S.tasks_dir, rubrics_dir=S.rubrics_dir)
+    report = forged_report(grade_code_pooled, task_id)
+    public = {c.id for c in task.rubric.checks if c.public}
+    earned = {c.id for c in report.checks if c.passed}
+    assert earned <= public, f"forgeable but not declared public: {sorted(earned - public)}"
+    # A check that is declared public must really be one a forger can pass (the list stays honest).
+    assert public <= earned, f"declared public but not forgeable: {sorted(public - earned)}"
+
+
+def test_security_md_lists_every_tasks_forgeable_points():
+    text = SECURITY.read_text()
+    for task_id in TASKS:
+        task = load_task(task_id, tasks_dir=S.tasks_dir, rubrics_dir=S.rubrics_dir)
+        public = [c for c in task.rubric.checks if c.public]
+        points = sum(c.points for c in public)
+        row = re.search(rf"^\| `{re.escape(task_id)}` \| (.*?) \| ([0-9.]+) / ([0-9.]+) \|$", text, re.M)
+        assert row, f"docs/security.md has no row for {task_id}"
+        listed = {x.strip(" `") for x in row.group(1).split(",") if x.strip(" `—")}
+        assert listed == {c.id for c in public}, task_id
+        assert float(row.group(2)) == points and float(row.group(3)) == task.rubric.max_score, task_id
