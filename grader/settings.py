@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # "auto": isolate as far as the OS allows and warn in the report about the rest;
     # "strict": refuse to grade (sandbox_error) when full isolation is not available.
     isolation: str = "auto"
+    # The syscall filter installed before the harness (grader/sandbox/seccomp.py).
+    seccomp: bool = True
     max_submission_kib: int = 256
     # CUDA_VISIBLE_DEVICES for sandboxes of tasks with needs_gpu optional/required ("" = CPU only).
     # The grader never initialises CUDA itself; only the sandboxed harness does.

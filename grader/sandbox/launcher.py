@@ -45,37 +45,6 @@ def _mount(source: str, target: str, fstype: str, flags: int, data: str = "") ->
     )
 
 
-def _closed_ancestor(path: str) -> str | None:
-    """The top-most ancestor of path that others cannot traverse (e.g. a 0700 /root), if any."""
-    parts = os.path.abspath(path).split(os.sep)[1:]
-    current = ""
-    for part in parts:
-        current += os.sep + part
-        try:
-            if not os.stat(current).st_mode & 0o001:
-                return current
-        except OSError:
-            return None
-    return None
-
-
-def _cover_and_expose(covers: list[str], expose: list[str]) -> None:
-    """Cover directories with fresh, empty tmpfs mounts (shared scratch space like /tmp, and any
-    directory closed to others, such as a 0700 /root, above a path the harness needs), then
-    bind-mount back just the paths the harness needs (Python install, venv, grader package)."""
-    tops = {c for c in covers if os.path.isdir(c)}
-    tops |= {t for t in map(_closed_ancestor, expose) if t and t not in expose}
-    tops = {t for t in tops if not any(t.startswith(o + os.sep) for o in tops)}  # outermost only
-    fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in expose}
-    for top in sorted(tops, key=len):
-        _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    for path, fd in fds.items():
-        if any(path == t or path.startswith(t + os.sep) for t in tops):
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", path, "", MS_BIND | MS_REC)
-        os.close(fd)
-
-
 def _limits(cfg: dict) -> None:
     mb = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (cfg["cpu_s"], cfg["cpu_s"] + 1))
@@ -146,6 +115,14 @@ def _as_fresh_interpreter() -> None:
         warnings._filters_mutated()
 
 
+def _seccomp(cfg: dict) -> None:
+    """The last step before the harness: the syscall filter (grader/sandbox/seccomp.py)."""
+    if cfg.get("seccomp"):
+        from grader.sandbox import seccomp
+
+        seccomp.install()
+
+
 CHANNEL_FD = 3  # the harness's channel has the same number on every backend and mode
 
 
@@ -168,16 +145,12 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     workdir = cfg["workdir"]
     if cfg["isolate"]:
+        from grader.sandbox import rootfs
+
         _mount("none", "/", "", MS_REC | MS_PRIVATE)
-        for path in cfg["hide"]:
-            if os.path.isdir(path):
-                _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
-        _cover_and_expose(cfg["cover"], cfg["expose"])
-        # The only writable place: a private tmpfs work dir owned by the sandbox uid.
-        os.makedirs(workdir, mode=0o700, exist_ok=True)
-        owner = f"uid={cfg['uid']},gid={cfg['gid']}"
-        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=0700,{owner}")
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        # An allowlisted root: nothing of the host but what the harness needs (rootfs.py).
+        rootfs.build(cfg, workdir)
+        rootfs.enter(workdir)
     status_fd = cfg["status_fd"]
     harness = os.fork()
     if harness == 0:
@@ -195,9 +168,11 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
             os.chdir(workdir)
             if inline:
                 harness_main = _prepare_inline(cfg)
+                _seccomp(cfg)
                 os.close(status_fd)
                 _run_inline(harness_main, cfg)
             os.set_inheritable(status_fd, False)
+            _seccomp(cfg)
             _exec_harness(cfg)
         except BaseException as exc:  # noqa: BLE001 - any failure here is the grader's own
             try:

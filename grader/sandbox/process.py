@@ -21,11 +21,6 @@ from grader.settings import PROJECT_ROOT, Settings
 
 # Passed through to the sandbox: not secrets, needed for correct numerics on some CPUs.
 PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-# World-writable scratch space, replaced by empty private mounts inside the sandbox, so nothing
-# the candidate writes outlives it or reaches another sandbox.
-SCRATCH_DIRS = ("/tmp", "/var/tmp", "/run/lock", "/dev/shm")
-
-
 class _CappedReader(threading.Thread):
     """Drains a pipe to the end, keeping at most `cap` bytes (so the child never blocks)."""
 
@@ -54,20 +49,9 @@ class _CappedReader(threading.Thread):
         return s + (f"\n[... {self.total - len(self.buf)} more bytes not kept]" if self.truncated else "")
 
 
-def hidden_paths(settings: Settings) -> list[str]:
-    """Directories the candidate must not see: tasks, rubrics, data, tests and other project folders."""
-    keep = {PROJECT_ROOT / "grader"}
-    prefix = Path(sys.prefix).resolve()
-    paths = {settings.tasks_dir, settings.rubrics_dir, settings.data_dir}
-    if PROJECT_ROOT.is_dir():
-        for child in PROJECT_ROOT.iterdir():
-            if child.is_dir() and child not in keep and not prefix.is_relative_to(child.resolve()):
-                paths.add(child)
-    return sorted(str(Path(p).resolve()) for p in paths if Path(p).is_dir())
-
-
 def exposed_paths() -> list[str]:
-    """Directories the harness needs to run: the Python install, the venv and the grader package."""
+    """Directories the harness needs beyond the system's (grader/sandbox/rootfs.py): the Python
+    install, the venv and the grader package; nothing else of the host is in a sandbox's root."""
     paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), (PROJECT_ROOT / "grader").resolve()}
     return sorted(str(p) for p in paths)
 
@@ -180,9 +164,7 @@ def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: 
         "drop": isolate,
         "uid": s.sandbox_uid,
         "gid": s.sandbox_gid,
-        "hide": hidden_paths(s) if isolate else [],
         "expose": exposed_paths(),
-        "cover": list(SCRATCH_DIRS),
         "workdir": workdir,
         "tmp_mb": s.sandbox_tmp_mb,
         "cgroup_procs": cgroup.procs_files if cgroup else [],
@@ -195,6 +177,7 @@ def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: 
         "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
         "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
         "harness_args": [],
+        "seccomp": s.seccomp,
     }
 
 
