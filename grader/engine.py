@@ -8,7 +8,7 @@ import itertools
 import threading
 from datetime import datetime, timezone
 
-from grader import grading
+from grader import grading, salt
 from grader.judge import judge
 from grader.models import NeedsGpu, Report, Status, Submission
 from grader.observations import Observations
@@ -37,6 +37,9 @@ class Engine:
     """Thread-safe: grade() may be called from several threads at once (batch, embedded worker)."""
 
     def __init__(self, settings: Settings, *, sandbox: Sandbox | None = None, cache: ReferenceCache | None = None) -> None:
+        """settings.seed_salt unset: the data dir's generated salt (the service resolves the
+        database's first, grader/salt.py)."""
+        settings = salt.resolve(settings)
         self.settings = settings
         self.sandbox = sandbox if sandbox is not None else make_sandbox(settings)
         if cache is None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 from datetime import datetime, timezone
 
+from grader import integrity
 from grader import judge as judging
 from grader import rubric as scoring
 from grader.models import Environment, NeedsGpu, Report, Status, Submission
@@ -161,6 +162,7 @@ def _report(task, submission, status, message, total, results, run, env, started
         checks=results,
         message=message,
         warnings=run.warnings,
+        integrity=integrity.scan(submission.code),
         stdout=run.stdout,
         stderr=run.stderr,
         duration_s=round((datetime.now(timezone.utc) - started).total_seconds(), 3),

@@ -164,6 +164,16 @@ class CheckResult(BaseModel):
     cause: str = ""  # why it failed: raised, type, shape, values, missing, not_run, or ""
 
 
+class IntegrityFinding(BaseModel):
+    """Code that works on the grader rather than on the task (grader/integrity.py); shown to the
+    interviewer with its line, never scored."""
+
+    rule: str
+    line: int
+    message: str
+    code: str = ""
+
+
 class Environment(BaseModel):
     python: str
     torch: str | None = None
@@ -185,6 +195,7 @@ class Report(BaseModel):
     checks: list[CheckResult]
     message: str = ""
     warnings: list[str] = []
+    integrity: list[IntegrityFinding] = []  # signals for the interviewer; never change the score
     stdout: str = ""
     stderr: str = ""
     duration_s: float

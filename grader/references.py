@@ -61,7 +61,7 @@ def cache_key(*, fingerprint: str, plan: list[dict], device: str, backend: str, 
             "python": platform.python_version(),
             "versions": framework_versions(),
             "device": device,
-            "salt": hashlib.sha256(salt.encode()).hexdigest(),
+            "salt": hashlib.sha256((salt or "").encode()).hexdigest(),
         },
         sort_keys=True,
     )

@@ -21,7 +21,7 @@ def for_candidate(report: Report) -> Report:
     """A copy safe to show the candidate: hidden checks keep their feedback but lose the judge's
     detail (expected values, failing trial), and the hidden inputs stay hidden."""
     checks = [c.model_copy(update={"detail": ""}) if c.hidden else c for c in report.checks]
-    return report.model_copy(update={"checks": checks})
+    return report.model_copy(update={"checks": checks, "integrity": []})
 
 
 def feedback_text(check) -> str:
@@ -59,6 +59,9 @@ def to_markdown(report: Report) -> str:
         lines.append(f"| {_cell(title)} | {c.points:g}/{c.max_points:g} | {mark} | {_cell(feedback_text(c))} |")
     for w in report.warnings:
         lines += ["", f"> ⚠️ {w}"]
+    if report.integrity:
+        lines += ["", "**Integrity signals** (code that works on the grader rather than the task; not scored):", ""]
+        lines += [f"- line {f.line}: {_cell(f.message)} — `{f.code.replace('`', 'ʼ')}`" for f in report.integrity]
     for name in ("stdout", "stderr"):
         text = getattr(report, name)
         if text.strip():
@@ -101,6 +104,9 @@ def to_html(report: Report) -> str:
     )
     out = "".join(f"<h3>{n}</h3><pre>{e(getattr(report, n))}</pre>" for n in ("stdout", "stderr") if getattr(report, n).strip())
     warn = "".join(f"<p class=warn>⚠️ {e(w)}</p>" for w in report.warnings)
+    if report.integrity:
+        items = "".join(f"<li>line {f.line}: {e(f.message)} <code>{e(f.code)}</code></li>" for f in report.integrity)
+        warn += f"<div class=integrity><b>Integrity signals</b> (code that works on the grader rather than the task; not scored):<ul>{items}</ul></div>"
     return (
         "<!doctype html><html><head><meta charset=utf-8><title>"
         f"{e(report.task_id)} report</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"

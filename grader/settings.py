@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     gpu_memory_mb: int = 0
     reference_cache: bool = True
     # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
-    seed_salt: str = ""
+    # Unset: generated once per deployment (grader/salt.py); "" is refused outside GRADER_ENV=dev.
+    seed_salt: str | None = None
 
     # Sandbox backend: "process" (a fresh process per run), "pool" (warm, single-use processes forked
     # from a template that imported the frameworks), or "docker" (one container per run).
@@ -89,6 +90,8 @@ class Settings(BaseSettings):
     def _refuse_default_secrets(self) -> "Settings":
         if self.env != "dev" and self.webhook_secret == "dev-secret":
             raise ValueError("GRADER_WEBHOOK_SECRET must be set outside GRADER_ENV=dev")
+        if self.env != "dev" and self.seed_salt == "":
+            raise ValueError("GRADER_SEED_SALT must not be empty outside GRADER_ENV=dev (unset it to use the generated one)")
         if self.isolation not in ("auto", "strict"):
             raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
         if self.sandbox not in ("process", "pool", "docker"):

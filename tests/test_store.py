@@ -118,3 +118,9 @@ def test_reference_failures_are_counted_per_task(store):
         store.start(row.id)
         store.complete(row.id, report)
     assert store.reference_failures() == {"numpy-standardize": 2}
+
+
+def test_the_seed_salt_is_created_once_and_shared(store):
+    first = store.seed_salt(lambda: "a" * 64)
+    assert first == "a" * 64
+    assert store.seed_salt(lambda: "b" * 64) == first  # every later caller (worker) reads the same

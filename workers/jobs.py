@@ -31,11 +31,13 @@ def store():
 
 def engine():
     """This worker process's Engine (thread-safe; one per process)."""
+    from grader import salt
     from grader.engine import Engine
 
+    db = store()  # outside the lock: store() takes it too
     with _lock:
         if "engine" not in _resources:
-            _resources["engine"] = Engine(settings)
+            _resources["engine"] = Engine(salt.resolve(settings, store=db))  # the database's salt, shared by every worker
         return _resources["engine"]
 
 

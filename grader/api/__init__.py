@@ -24,9 +24,10 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
     store = store or Store.from_settings(settings)
     if queue is None:
         def default_engine():
+            from grader import salt
             from grader.engine import Engine
 
-            return Engine(settings)
+            return Engine(salt.resolve(settings, store=store))  # the database's salt, shared by every worker
 
         queue = make_queue(settings, store=store, engine_factory=engine_factory or default_engine)
 
