@@ -32,7 +32,7 @@ import importlib.metadata as md
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-seen, todo = {}, ["torch", "tensorflow-cpu", "numpy"]
+seen, todo = {}, ["torch", "tensorflow-cpu", "numpy", "pyseccomp"]
 while todo:
     name = canonicalize_name(todo.pop())
     if name in seen:

@@ -82,4 +82,5 @@ def test_grade_json_and_markdown(tmp_path, data_env):
     out = grader("grade", "--task", "torch-linear-model", str(syntax), "--markdown", env_extra=data_env)
     assert out.returncode == 0  # a report was produced: exit 0 whatever the score
     assert "syntax error on line 3" in out.stdout and "class MyModel(torch.nn.Module)" in out.stdout
-    assert "0 / 10" in out.stdout
+    assert f"0 / {report['max_score']:g}" in out.stdout
+    assert "Not run: the submission does not compile" in out.stdout  # no check's fix-it hint for a syntax error

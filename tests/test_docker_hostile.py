@@ -243,3 +243,24 @@ def test_segfault_is_crashed(docker_grade_code):
     assert report.status.value == "crashed"
     assert "SIGSEGV" in report.message
     assert report.score == 0
+
+
+def test_denied_syscalls_fail_with_eperm(docker_grade_code):
+    from test_walls import assert_denied, seccomp_probe
+
+    assert_denied(docker_grade_code(TASK, seccomp_probe() + CORRECT))
+
+
+def test_no_host_unix_socket_is_reachable(docker_grade_code, tmp_path):
+    from test_walls import _printed, socket_probe
+
+    paths = [p for p in ("/run/postgresql/.s.PGSQL.5432", "/run/redis/redis-server.sock") if Path(p).exists()]
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    own = tmp_path / "wall.sock"
+    listener.bind(str(own))
+    listener.listen(1)
+    try:
+        report = docker_grade_code(TASK, socket_probe(paths + [str(own)]) + CORRECT)
+    finally:
+        listener.close()
+    assert _printed(report, "REACHED") == []

@@ -21,7 +21,7 @@ class MyModel(torch.nn.Module):
     def forward(self, inputs):
         return self.dense(inputs)
 """
-# Keeps the structure and shape checks (5 of 10 points), loses values and training.
+# Keeps the structure, shape and dtype checks, loses values and training.
 WRONG = """
 import torch
 class MyModel(torch.nn.Module):
@@ -31,7 +31,16 @@ class MyModel(torch.nn.Module):
     def forward(self, inputs):
         return torch.relu(self.dense(inputs)) * 0.5
 """
-WRONG_SCORE = 5.0
+def _wrong_score() -> float:
+    from grader.settings import Settings
+    from grader.taskspec import load_task
+
+    s = Settings()
+    rubric = load_task(TASK, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir).rubric
+    return rubric.max_score - sum(c.points for c in rubric.checks if c.id in ("output_values", "trains"))
+
+
+WRONG_SCORE = _wrong_score()
 
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="namespaces, cgroups and the sandbox uid need root")
 

@@ -56,13 +56,12 @@ def listeners(settings, tmp_path):
         os.unlink(p)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_no_host_unix_socket_is_reachable(request, backend, listeners):
-    own = [p for p in listeners if "dlgrader-wall" in p]
-    code = f"""
+def socket_probe(paths: list[str]) -> str:
+    """A submission prefix that tries to connect to each pathname socket and prints which it reached."""
+    return f"""
 import json, socket
 reached = []
-for path in {listeners!r}:
+for path in {paths!r}:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(2)
     try:
@@ -71,8 +70,13 @@ for path in {listeners!r}:
     except OSError:
         pass
 print("REACHED " + json.dumps(reached))
-""" + CORRECT
-    report = _grader(request, backend)(TASK, code)
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_host_unix_socket_is_reachable(request, backend, listeners):
+    own = [p for p in listeners if "dlgrader-wall" in p]
+    report = _grader(request, backend)(TASK, socket_probe(listeners) + CORRECT)
     assert report.status.value == "graded" and report.score == report.max_score, report.message
     assert _printed(report, "REACHED") == []
     assert len(own) == 5  # the test's own listeners really were there to be found
@@ -108,10 +112,10 @@ def _syscall_numbers() -> dict[str, int]:
     return out
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_denied_syscalls_fail_with_eperm(request, backend):
+def seccomp_probe() -> str:
+    """A submission prefix that calls every denied syscall and prints what each returned."""
     numbers = _syscall_numbers()
-    code = f"""
+    return f"""
 import ctypes, json
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -127,16 +131,23 @@ for name, nr in {numbers!r}.items():
 out["personality"] = "set %d" % libc.personality(0x0040000)  # ADDR_NO_RANDOMIZE: a change
 out["personality_errno"] = ctypes.get_errno()
 print("SECCOMP " + json.dumps(out))
-""" + CORRECT
-    report = _grader(request, backend)(TASK, code)
-    seen = _printed(report, "SECCOMP")
+"""
+
+
+def assert_denied(report) -> None:
     import errno
 
+    seen = _printed(report, "SECCOMP")
     wrong = {k: v for k, v in seen.items() if k not in ("personality", "personality_errno") and v != errno.EPERM}
     assert not wrong, wrong
     assert seen["personality_errno"] == errno.EPERM
     assert {"keyctl", "add_key", "request_key", "ptrace", "mount", "unshare", "setns", "bpf", "perf_event_open", "userfaultfd"} <= set(seen)
     assert report.score == report.max_score
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_denied_syscalls_fail_with_eperm(request, backend):
+    assert_denied(_grader(request, backend)(TASK, seccomp_probe() + CORRECT))
 
 
 LEAVE_TRACES = """

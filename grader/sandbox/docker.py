@@ -177,6 +177,7 @@ class DockerSandbox:
             "cpu_s": request.cpu_s,
             "file_size_mb": request.file_size_mb,
             "open_files": request.open_files,
+            "seccomp": s.seccomp,
         }
         if preload:
             entry_cfg["preload"] = list(request.job["imports"])

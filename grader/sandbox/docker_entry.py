@@ -111,6 +111,10 @@ def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: lis
         os.setsid()
         _limits(cfg)
         ctypes.CDLL(None).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        if cfg.get("seccomp", True):
+            from grader.sandbox import seccomp
+
+            seccomp.install()  # stacked on Docker's default profile: at least the process backend's walls
         # A pre-started (pooled) container imports and warms the frameworks before its job arrives.
         preload = ["--preload", ",".join(cfg["preload"])] + (["--cuda"] if cfg.get("cuda") else []) if cfg.get("preload") else []
         os.execv(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(channel_w), *preload])

@@ -1,10 +1,13 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import sub_seed, type_name
+
+_int = int  # captured before the candidate's module is imported
 
 # (input shape, number of classes, batch size) per trial; trial 0 uses build_cnn's defaults.
-MODEL_SETUPS = {0: ((28, 28, 1), 10, 4), 1: ((32, 32, 3), 5, 3), 2: ((13, 20, 2), 7, 6)}
+# Trial 1 is the smallest input the contract allows (every last feature map is 1x1).
+MODEL_SETUPS = {0: ((28, 28, 1), 10, 4), 1: ((10, 11, 3), 5, 3), 2: ((13, 20, 2), 7, 6)}
 # feature_map_shapes inputs per trial: square sizes, and non-square ones with odd sizes where the
 # floor of the pooling matters.
 SQUARE = {0: [(28, 28, 1), (10, 10, 1)], 1: [(32, 32, 3), (11, 11, 2)], 2: [(64, 64, 3), (15, 15, 1)]}
@@ -50,7 +53,8 @@ def probe_structure(mod, seed, trial):
     return {
         "trainable_shapes": [list(s) for s in shapes],
         "n_trainable_params": int(sum(int(np.prod(s)) for s in shapes)),
-        "n_non_trainable_variables": len(model.non_trainable_variables),
+        # no count of non-trainable variables: Keras 3 gives a Dropout layer a seed-generator
+        # state, and dropout is the `no_dropout` check's business, not this one's
     }
 
 
@@ -65,8 +69,38 @@ def probe_forward(mod, seed, trial):
     }
 
 
+def probe_training_mode(mod, seed, trial):
+    """The logits in training and in inference mode: with no dropout and no normalisation they
+    are the same (a dropout layer only acts when training=True)."""
+    input_shape, _, batch = MODEL_SETUPS[trial]
+    model = _build(mod, trial)
+    _set_weights(model, seed)
+    x = tf.constant(_rng(seed, "x-train").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32))
+    tf.random.set_seed(sub_seed(seed, "dropout"))
+    return {"training": model(x, training=True), "inference": model(x, training=False)}
+
+
+def _plain(shapes):
+    """The shapes as lists of Python ints, whatever containers and int types they came in (the
+    `fms_types` check judges those)."""
+    try:
+        return [[_int(v) for v in s] for s in shapes]
+    except Exception:
+        return shapes
+
+
+def _types(shapes):
+    try:
+        return [type_name(shapes), [[type_name(s), [type_name(v) for v in s]] for s in shapes]]
+    except Exception:
+        return type_name(shapes)
+
+
 def probe_feature_maps(mod, seed, trial):
+    square = [mod.feature_map_shapes(s) for s in SQUARE[trial]]
+    non_square = [mod.feature_map_shapes(s) for s in NON_SQUARE[trial]]
     return {
-        "square": [mod.feature_map_shapes(s) for s in SQUARE[trial]],
-        "non_square": [mod.feature_map_shapes(s) for s in NON_SQUARE[trial]],
+        "square": [_plain(r) for r in square],
+        "non_square": [_plain(r) for r in non_square],
+        "types": [_types(r) for r in square + non_square],
     }

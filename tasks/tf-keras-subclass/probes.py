@@ -89,15 +89,21 @@ def probe_dropout(mod, seed, trial):
     }
 
 
+def _every_gradient(model, x, c, training):
+    variables = sorted(model.trainable_variables, key=lambda v: [int(d) for d in v.shape])
+    with tf.GradientTape() as tape:
+        pred = model(x, training=training)
+        loss = tf.reduce_sum(tf.cast(pred, tf.float32) * c) if pred.shape == c.shape else tf.reduce_sum(pred)
+    grads = tape.gradient(loss, variables)
+    return len(grads) > 0 and all(g is not None for g in grads)
+
+
 def probe_gradients(mod, seed, trial):
     n_in, hidden, out, batch, by_keyword = SETUPS[trial]
     model = _build(mod, seed, n_in, hidden, out, by_keyword)
     _set_weights(model, seed)
     x = _x(seed, batch, n_in, "grad-x")
     c = _x(seed, batch, out, "grad-c")
-    variables = sorted(model.trainable_variables, key=lambda v: [int(d) for d in v.shape])
-    with tf.GradientTape() as tape:
-        pred = model(x, training=False)
-        loss = tf.reduce_sum(tf.cast(pred, tf.float32) * c) if pred.shape == c.shape else tf.reduce_sum(pred)
-    grads = tape.gradient(loss, variables)
-    return {"every_variable": len(grads) > 0 and all(g is not None for g in grads)}
+    inference = _every_gradient(model, x, c, False)
+    tf.random.set_seed(sub_seed(seed, "grad-dropout"))
+    return {"every_variable": {"inference": inference, "training": _every_gradient(model, x, c, True)}}

@@ -5,7 +5,7 @@ autocast, GradScaler("cuda")), else the CPU (device_type "cpu", bfloat16 autocas
 GradScaler("cpu"), which really scales, unscales, skips non-finite steps and updates its scale).
 
 The probes only record raw facts: the returned value and its type, the dtype of a hidden
-activation seen inside the probe model's forward, the parameters after the step(s) and the
+activation seen inside the probe model's first forward, the number of forward calls, the parameters after the step(s) and the
 scaler's scale after each step. The grader compares them with the reference's.
 """
 
@@ -116,7 +116,8 @@ def probe_step(mod, seed, trial):
     return {
         "loss_type": _type_name(ret),
         "loss": _number(ret),
-        "forward_dtypes": _sorted(set(model.seen)),
+        "forward_dtypes": model.seen[:1],  # the dtype the (first) forward pass ran in
+        "forward_calls": len(model.seen),
         "params": _params(model),
     }
 

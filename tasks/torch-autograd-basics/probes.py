@@ -8,6 +8,8 @@ _GRAD_FN = torch._C.TensorBase.grad_fn.__get__
 _GRAD = torch._C.TensorBase.grad.__get__
 _DETACH = torch._C.TensorBase.detach
 _CLONE = torch._C.TensorBase.clone
+_RESHAPE = torch._C.TensorBase.reshape
+_NUMEL = torch._C.TensorBase.numel
 
 # trial -> (shape, dtype, x.requires_grad, x already has a .grad, non-contiguous layout)
 CASES = {
@@ -17,6 +19,7 @@ CASES = {
     3: ((), torch.float64, False, False, None),
     4: ((3, 4), torch.float32, True, True, "transpose"),
     5: ((6,), torch.float64, True, True, "stride"),
+    6: ((2, 5), torch.float32, False, True, None),
 }
 
 
@@ -42,12 +45,22 @@ def _is_tensor(t):
     return isinstance(t, torch.Tensor)
 
 
+def _values(result, shape):
+    """The result's values laid out in x's shape when it has one per entry of x, so that a wrong
+    shape is judged by the shape check alone."""
+    if _is_tensor(result) and _NUMEL(result) == _NUMEL(torch.empty(shape)):
+        return _RESHAPE(_CLONE(_DETACH(result)), shape)
+    return result
+
+
 def probe_call(mod, seed, trial):
     x = _input(seed, trial)
+    shape = CASES[trial][0]
     result = mod.quadratic_grad(x)
     grad_after = _GRAD(x)
     return {
         "result": result,
+        "values": _values(result, shape),
         "result_graph": {
             "requires_grad": bool(_REQUIRES_GRAD(result)) if _is_tensor(result) else None,
             "has_grad_fn": (_GRAD_FN(result) is not None) if _is_tensor(result) else None,

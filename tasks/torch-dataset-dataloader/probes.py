@@ -2,7 +2,9 @@
 
 Features carry each sample's index in column 0, so the order a loader yields samples in can be
 read from the batches. Data arrive as NumPy arrays (trial 0), Python lists (trial 1) or torch
-tensors (trial 2). Shuffling is judged by its properties (every sample once per epoch, a new
+tensors (trial 2). The NumPy dtypes and memory layouts the statement allows are observed apart
+(probe_numpy_dtypes, probe_numpy_layouts): the candidate's items from those arrays next to its own
+items from the same values in plain float64 / int64 C-ordered arrays. Shuffling is judged by its properties (every sample once per epoch, a new
 permutation each epoch, the same sequence for the same seed, another for another seed), so any
 way of shuffling with a dedicated, seeded torch.Generator passes.
 """
@@ -19,6 +21,7 @@ BATCHES = {0: (10, 4), 1: (12, 5), 2: (10, 16)}
 SHUFFLE = {0: (10, 4), 1: (13, 5), 2: (11, 1)}
 
 _isinstance, _int, _list, _str = isinstance, int, list, str
+_np_array, _np_float64, _np_int64 = np.array, np.float64, np.int64
 
 
 def _data(seed, trial, n, label):
@@ -50,12 +53,69 @@ def probe_items(mod, seed, trial):
     n = ITEMS_N[trial]
     features, labels = _data(seed, trial, n, "items")
     ds = mod.PairDataset(features, labels)
-    types, values = [], []
+    types, values, containers = [], [], []
     for idx in (0, n - 1, n // 2):
-        x, y = ds[idx]
+        item = ds[idx]
+        containers.append(_type_name(item))
+        x, y = item
         types.append({"x": _describe(x), "y": _describe(y)})
         values.append({"x": _as_float64(x), "y": _as_float64(y)})
-    return {"len": len(ds), "types": types, "values": values}
+    return {"len": len(ds), "types": types, "values": values, "containers": containers}
+
+
+def _items(ds, n):
+    """Every item of a dataset, as returned: [type of x, x, type of y, y] per item."""
+    out = []
+    for idx in range(n):
+        x, y = ds[idx]
+        out.append([_type_name(x), x, _type_name(y), y])
+    return out
+
+
+def _plain(features, labels):
+    """The same values as float64 / int64 C-ordered, native-byte-order arrays."""
+    return _np_array(features, dtype=_np_float64), _np_array(labels, dtype=_np_int64)
+
+
+# trial -> cases (features dtype, labels dtype, samples): the NumPy dtypes the statement allows.
+NUMPY_DTYPES = {
+    0: [("float32", "int32", 7), ("float64", "int16", 4)],
+    1: [("float16", "uint8", 5)],
+    2: [("float64", "int8", 1), ("float32", "int64", 3)],
+}
+
+
+def probe_numpy_dtypes(mod, seed, trial):
+    special, plain = [], []
+    for case, (fdtype, ldtype, n) in enumerate(NUMPY_DTYPES[trial]):
+        feats, labels = _data(seed, 0, n, f"numpy-dtypes-{case}")
+        feats, labels = feats.astype(fdtype), labels.astype(ldtype)
+        special.append(_items(mod.PairDataset(feats, labels), n))
+        plain.append(_items(mod.PairDataset(*_plain(feats, labels)), n))
+    return {"items": special, "items_from_plain_arrays": plain}
+
+
+def _layout(seed, trial, n):
+    """float64 features and int64 labels holding sample order, in trial's memory layout."""
+    feats, labels = _data(seed, 0, n, "numpy-layouts")
+    if trial == 0:  # reversed views (negative strides), of the rows and the columns
+        feats = feats[::-1, ::-1].copy()[::-1, ::-1]
+        labels = labels[::-1].copy()[::-1]
+    elif trial == 1:  # Fortran order, and labels taken as a strided column of a 2-D array
+        feats = np.asfortranarray(feats)
+        labels = np.stack([labels, labels + 1], axis=1)[:, 0]
+    else:  # non-native byte order
+        feats = feats.astype(feats.dtype.newbyteorder())
+        labels = labels.astype(labels.dtype.newbyteorder())
+    return feats, labels
+
+
+def probe_numpy_layouts(mod, seed, trial):
+    n = 6 + trial
+    feats, labels = _layout(seed, trial, n)
+    special = _items(mod.PairDataset(feats, labels), n)
+    plain = _items(mod.PairDataset(*_plain(feats, labels)), n)
+    return {"items": special, "items_from_plain_arrays": plain}
 
 
 class CountingTransform:
@@ -90,7 +150,7 @@ def probe_batches(mod, seed, trial):
     features, labels = _data(seed, trial, n, "batches")
     ds = mod.PairDataset(features, labels)
     loader = mod.make_loader(ds, batch, False, sub_seed(seed, "loader"))
-    return {"batches": _batches(loader)}
+    return {"batches": _batches(loader), "second_epoch": _batches(loader)}
 
 
 def _epoch(loader):

@@ -5,8 +5,10 @@ from torch.utils.data import DataLoader, Dataset
 
 class PairDataset(Dataset):
     def __init__(self, features, labels, transform=None):
-        self.features = torch.tensor(np.asarray(features), dtype=torch.float32)
-        self.labels = torch.tensor(np.asarray(labels), dtype=torch.int64)
+        # np.array copies into a C-ordered, native-byte-order array of the wanted dtype: reversed
+        # views, Fortran order and big-endian arrays all convert (torch.tensor alone refuses some).
+        self.features = torch.from_numpy(np.array(features, dtype=np.float32))
+        self.labels = torch.from_numpy(np.array(labels, dtype=np.int64))
         self.transform = transform
 
     def __len__(self):

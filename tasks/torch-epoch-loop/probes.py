@@ -2,8 +2,11 @@
 
 The device is chosen once per process: real CUDA on a GPU worker (the model is put on the GPU,
 batches arrive on the CPU), else the CPU. The probe model records, at every forward call, which
-loader was being iterated (train or val), its training flag and whether grad mode was on. The
-probes return raw facts only: the returned dict's types and values, those flags, the parameters.
+loader was being iterated (train or val), the mode of its submodules (all training, all eval, or
+mixed) and whether grad mode was on. It arrives in eval mode, in training mode, or with its
+submodules in mixed modes. The metrics are observed on an epoch with learning rate 0 and dropout
+probability 0, so that their checks judge how they are computed alone. The probes return raw
+facts only: the returned dict's types and values, those flags, the parameters.
 """
 
 import torch
@@ -20,29 +23,37 @@ DEVICE = torch.device("cuda") if CUDA else torch.device("cpu")
 
 FEATURES, HIDDEN, CLASSES, DROPOUT, WRONG = 8, 32, 5, 0.5, 0.15
 # trial -> (train samples, train batch), (val samples, val batch), loader kind, optimizer.
-# Every trial but the first validation ends with a smaller batch.
+# Every trial but the first validation ends with a smaller batch (the first training one with a
+# batch of one sample).
 TRIALS = {
-    0: ((23, 6), (19, 1), "list", "momentum"),
+    0: ((25, 6), (19, 1), "list", "momentum"),
     1: ((37, 8), (37, 8), "list", "adam"),
     2: ((30, 16), (37, 16), "dataloader", "sgd"),
 }
+# trial -> the mode the model arrives in: "mixed" is the model itself in training mode but its
+# dropout in eval mode (a model.train() puts every submodule in training mode).
+ARRIVES = {0: "eval", 1: "train", 2: "mixed"}
 
 
 class EpochProbeNet(torch.nn.Module):
     """Linear -> ReLU -> Dropout -> Linear; logs (phase, training, grad enabled) at every forward."""
 
-    def __init__(self, state):
+    def __init__(self, state, dropout=DROPOUT):
         super().__init__()
         self.hidden = torch.nn.Linear(FEATURES, HIDDEN)
-        self.drop = torch.nn.Dropout(DROPOUT)
+        self.drop = torch.nn.Dropout(dropout)
         self.out = torch.nn.Linear(HIDDEN, CLASSES)
         self._state = state
 
     def logits(self, x):
         return self.out(self.drop(torch.relu(self.hidden(x))))
 
+    def mode(self):
+        flags = {_bool(m.training) for m in self.modules()}
+        return "mixed" if len(flags) > 1 else ("train" if True in flags else "eval")
+
     def forward(self, x):
-        self._state["seen"].append((self._state["phase"], _bool(self.training), _bool(_is_grad_enabled())))
+        self._state["seen"].append((self._state["phase"], self.mode(), _bool(_is_grad_enabled())))
         return self.logits(x)
 
 
@@ -99,16 +110,21 @@ def _optimizer(kind, model, lr_scale):
     return torch.optim.SGD(model.parameters(), lr=0.2 * lr_scale)
 
 
-def _run(mod, seed, trial, lr_scale):
+def _run(mod, seed, trial, lr_scale, dropout=DROPOUT):
     (n_train, b_train), (n_val, b_val), kind, opt_kind = TRIALS[trial]
     state = {"phase": "outside", "seen": []}
-    model = EpochProbeNet(state)
+    model = EpochProbeNet(state, dropout)
     canonical_init(model, seed)
     model.eval()
     train_x = 2.0 * randn(seed, n_train, FEATURES, label="train-x")
     train_y = torch.randint(0, CLASSES, (n_train,), generator=generator(seed, "train-labels"))
     val_x, val_y = _val_data(seed, model, n_val, b_val)
-    model.to(DEVICE)  # already on the device; it arrives in eval mode, as after a previous epoch
+    model.to(DEVICE)  # already on the device
+    if ARRIVES[trial] == "train":
+        model.train()
+    elif ARRIVES[trial] == "mixed":
+        model.train()
+        model.drop.eval()
     train_loader = _loader(train_x, train_y, b_train, kind, "train", state)
     val_loader = _loader(val_x, val_y, b_val, kind, "val", state)
     optimizer = _optimizer(opt_kind, model, lr_scale)
@@ -135,22 +151,28 @@ def _flags(seen, phase, index, on, off):
     return _sorted({on if entry[index] else off for entry in seen if entry[0] == phase})
 
 
+def _modes(seen, phase):
+    return _sorted({entry[1] for entry in seen if entry[0] == phase})
+
+
 def probe_epoch(mod, seed, trial):
-    """A real epoch: returned types, the training loss, the mode and grad flags seen per phase and
-    the parameters after the epoch."""
+    """A real epoch: returned types, the modes and grad flags seen per phase and the parameters
+    after the epoch."""
     result, model, seen = _run(mod, seed, trial, lr_scale=1.0)
     return {
         "types": {str(k): _type_name(v) for k, v in result.items()} if _isinstance(result, _dict) else _type_name(result),
-        "train_loss": _number(_entry(result, "train_loss")),
-        "train_modes": _flags(seen, "train", 1, "train", "eval"),
-        "val_modes": _flags(seen, "val", 1, "train", "eval"),
+        "train_modes": _modes(seen, "train"),
+        "val_modes": _modes(seen, "val"),
         "val_grad": _flags(seen, "val", 2, "enabled", "disabled"),
         "params": [p.detach().to("cpu").clone() for p in model.parameters()],
     }
 
 
-def probe_validation(mod, seed, trial):
-    """An epoch with learning rate 0: the weights stay put, so the validation accuracy depends only on
-    how validation is done, not on how training went."""
-    result, _, _ = _run(mod, seed, trial, lr_scale=0.0)
-    return {"val_accuracy": _number(_entry(result, "val_accuracy"))}
+def probe_metrics(mod, seed, trial):
+    """An epoch with learning rate 0 and dropout probability 0: the weights stay put and the mode
+    does not change the outputs, so the returned metrics depend only on how they are computed."""
+    result, _, _ = _run(mod, seed, trial, lr_scale=0.0, dropout=0.0)
+    return {
+        "train_loss": _number(_entry(result, "train_loss")),
+        "val_accuracy": _number(_entry(result, "val_accuracy")),
+    }

@@ -12,7 +12,9 @@ Two ways to run, chosen once per process:
   Tensors the candidate creates itself (torch.zeros(...)) are untagged and mix with anything.
 
 Either way the probes only record raw facts (the returned value and its type, where the model
-ended up, the flags seen in forward); the grader compares them with the reference's.
+ended up, the flags seen in forward: the mode of every submodule and the grad mode); the grader
+compares them with the reference's. The accuracy is observed on a run whose dropout probability is
+0, so that its check judges how the accuracy is computed alone, whatever the mode.
 """
 
 import torch
@@ -164,14 +166,14 @@ class ProbeClassifier(torch.nn.Module):
     """Linear -> ReLU -> Dropout -> Linear; records the mode and grad flag at every forward call.
     Under emulation it also tracks where it was moved and refuses inputs from elsewhere."""
 
-    def __init__(self, emulate: bool):
+    def __init__(self, emulate: bool, dropout: float = DROPOUT):
         super().__init__()
         self.hidden = torch.nn.Linear(FEATURES, HIDDEN)
-        self.drop = torch.nn.Dropout(DROPOUT)
+        self.drop = torch.nn.Dropout(dropout)
         self.out = torch.nn.Linear(HIDDEN, CLASSES)
         self._emulate = emulate
         self._placed = HOST
-        self._seen = []  # (training, grad enabled) at every forward call
+        self._seen = []  # (mode of the submodules, grad enabled) at every forward call
 
     def logits(self, x):
         return self.out(self.drop(torch.relu(self.hidden(x))))
@@ -199,8 +201,13 @@ class ProbeClassifier(torch.nn.Module):
         self._placed = HOST
         return self
 
+    def mode(self) -> str:
+        """"train" / "eval" when every submodule (the model included) is in that mode, else "mixed"."""
+        flags = {_bool(m.training) for m in self.modules()}
+        return "mixed" if len(flags) > 1 else ("train" if True in flags else "eval")
+
     def forward(self, x):
-        self._seen.append((_bool(self.training), _bool(_is_grad_enabled())))
+        self._seen.append((self.mode(), _bool(_is_grad_enabled())))
         if not self._emulate:
             return self.logits(x)
         if not _isinstance(x, _Tensor):
@@ -248,8 +255,8 @@ def _loader(x, y, trial):
     return [(x[i : i + batch], y[i : i + batch]) for i in range(0, n, batch)]
 
 
-def _run(mod, seed, trial, inputs_at, labels_at):
-    model = ProbeClassifier(emulate=not CUDA)
+def _run(mod, seed, trial, inputs_at, labels_at, dropout=DROPOUT):
+    model = ProbeClassifier(emulate=not CUDA, dropout=dropout)
     canonical_init(model, seed)
     model.eval()
     x, y = _data(seed, trial, model)
@@ -289,16 +296,21 @@ def _type_name(v):
 
 
 def probe_evaluate(mod, seed, trial):
-    """Batches already on the device: accuracy, its type, model placement, mode and grad flags."""
+    """Batches already on the device: the return type, model placement, mode and grad flags."""
     result, model = _run(mod, seed, trial, DEVICE, DEVICE)
     seen = list(model._seen)
     return {
-        "accuracy_value": _number(result),
         "accuracy_type": _type_name(result),
         "model_on_device": model.on_device(),
-        "modes_seen": sorted({"train" if t else "eval" for t, _ in seen}),
+        "modes_seen": sorted({m for m, _ in seen}),
         "grad_seen": sorted({"enabled" if g else "disabled" for _, g in seen}),
     }
+
+
+def probe_accuracy(mod, seed, trial):
+    """Batches already on the device and a dropout probability of 0: the returned accuracy."""
+    result, _ = _run(mod, seed, trial, DEVICE, DEVICE, dropout=0.0)
+    return {"accuracy_value": _number(result)}
 
 
 def probe_inputs_on_host(mod, seed, trial):

@@ -2,6 +2,11 @@ import torch
 
 from grader.harness.kit import canonical_init, generator, modules_of, randn
 
+# Bound now: this module is compiled before the candidate's code is imported.
+_Tensor = torch.Tensor
+_isinstance = isinstance
+_contiguous, _clone, _cat = torch.Tensor.contiguous, torch.Tensor.clone, torch.cat
+
 # Batch sizes per trial; the batch of one has its own probe.
 BATCH = {0: 3, 1: 8, 2: 5}
 STRIDED_BATCH = {0: 3, 1: 8, 2: 2}
@@ -44,17 +49,28 @@ def probe_forward(mod, seed, trial):
 
 
 def probe_strided(mod, seed, trial):
+    """The logits of a non-contiguous batch and of a contiguous copy of it: the check compares the
+    two (the candidate's own), so the layout handling is judged apart from the flattening order."""
     dtype = torch.float64 if trial == 1 else torch.float32
     model = _model(mod, seed, dtype)
     x = _strided(seed, STRIDED_BATCH[trial], trial, dtype)
-    return {"input_contiguous": x.is_contiguous(), "logits": model(x)}
+    copy = _clone(_contiguous(x))
+    return {"input_contiguous": x.is_contiguous(), "logits": model(x), "logits_of_copy": model(copy)}
+
+
+def _first_row(out):
+    return out[0:1] if _isinstance(out, _Tensor) and out.dim() >= 1 else out
 
 
 def probe_single(mod, seed, trial):
+    """The logits of a batch of one image, and that image's row of the logits of a batch of three
+    that starts with it: the check compares the two (the candidate's own)."""
     dtype = torch.float64 if trial == 2 else torch.float32
     model = _model(mod, seed, dtype)
     x = randn(seed, 1, 1, 28, 28, dtype=dtype, label="single")
-    return {"logits": model(x)}
+    others = randn(seed, 2, 1, 28, 28, dtype=dtype, label="single-others")
+    batch = _cat([_clone(x), others])
+    return {"logits": model(x), "row_in_batch": _first_row(model(batch))}
 
 
 def probe_grad(mod, seed, trial):

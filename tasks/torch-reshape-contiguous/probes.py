@@ -7,6 +7,8 @@ _IS_CONTIGUOUS = torch._C.TensorBase.is_contiguous
 _DETACH = torch._C.TensorBase.detach
 _CLONE = torch._C.TensorBase.clone
 _ADD_ = torch._C.TensorBase.add_
+_CONTIGUOUS_FORMAT = torch.contiguous_format
+_STR = str
 
 DTYPES = {0: torch.float32, 1: torch.float64, 2: torch.int64, 3: torch.float32}
 
@@ -82,8 +84,35 @@ def probe_flat(mod, seed, trial):
 
 
 def probe_flat_strided(mod, seed, trial):
+    """The candidate's result on a non-contiguous batch and on a contiguous copy of the same
+    batch: a layout-independent function gives the same values for both (judged against each
+    other, so a wrong element order is not counted here again)."""
     x = _strided_batch(seed, trial)
-    return {"input_contiguous": bool(_IS_CONTIGUOUS(x)), "out": mod.to_channels_last_flat(x)}
+    same = _CLONE(x, memory_format=_CONTIGUOUS_FORMAT)
+    return {
+        "input_contiguous": bool(_IS_CONTIGUOUS(x)),
+        "out": mod.to_channels_last_flat(x),
+        "out_from_contiguous_copy": mod.to_channels_last_flat(same),
+    }
+
+
+# dtypes beyond the value trials' float32 / float64 / int64
+EXTRA_DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.uint8, torch.bool, torch.float64, torch.int64)
+
+
+def probe_flat_dtypes(mod, seed, trial):
+    """Only the dtype of each result (values are judged by flat_values)."""
+    names = []
+    for i, dtype in enumerate(EXTRA_DTYPES):
+        g = generator(seed, "dtypes", i)
+        if dtype == torch.bool:
+            x = torch.randint(0, 2, (2, 3, 2, 4), generator=g).to(dtype)
+        elif dtype.is_floating_point:
+            x = torch.randn((2, 3, 2, 4), generator=g).to(dtype)
+        else:
+            x = torch.randint(0, 100, (2, 3, 2, 4), generator=g).to(dtype)
+        names.append(_STR(mod.to_channels_last_flat(x).dtype))
+    return {"dtypes": names}
 
 
 def _safe_view(mod, seed, trial, cases):

@@ -1,7 +1,7 @@
 """Probes for torch-save-load.
 
 Every probe trains a small MLP for a few steps (so the optimizer has real state: Adam moments,
-SGD momentum buffers), then exercises save_checkpoint / load_checkpoint in the sandbox's private
+SGD momentum buffers, BatchNorm running statistics), then exercises save_checkpoint / load_checkpoint in the sandbox's private
 working directory. Files are written by the candidate (save probes) or by the probe itself in the
 format the statement fixes (load probes), so that saving and loading are graded separately.
 
@@ -11,9 +11,9 @@ tensors. Loading it without map_location then fails with PyTorch's real error on
 machine ("Attempting to deserialize object on a CUDA device ..."), and loads fine with it.
 """
 
+import itertools
 import os
 import pathlib
-import tempfile
 
 import torch
 import torch.serialization
@@ -28,6 +28,11 @@ DEVICE = {0: "cpu", 1: torch.device("cpu"), 2: "cpu"}
 GPU_DEVICE = {0: torch.device("cpu"), 1: "cpu", 2: torch.device("cpu")}
 
 _dict, _isinstance, _str, _int = dict, isinstance, str, int
+_Module = torch.nn.Module
+_Optimizer = torch.optim.Optimizer
+_MODULE_STATE_DICT = torch.nn.Module.state_dict
+_OPTIMIZER_STATE_DICT = torch.optim.Optimizer.state_dict
+_COUNTER = itertools.count()
 
 # ----------------------------------------------------------------------------------------------
 # Emulated GPU checkpoints
@@ -53,7 +58,10 @@ torch.serialization.register_package(0, _gpu_tagger, _no_deserializer)
 
 
 def _model(seed, label):
-    model = torch.nn.Sequential(torch.nn.Linear(IN, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, OUT))
+    # BatchNorm: the model has buffers (running statistics, a step counter) besides parameters
+    model = torch.nn.Sequential(
+        torch.nn.Linear(IN, HIDDEN), torch.nn.BatchNorm1d(HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, OUT)
+    )
     canonical_init(model, sub_seed(seed, label))
     return model
 
@@ -76,7 +84,9 @@ def _train(model, opt, seed, label, steps):
 
 
 def _path(trial):
-    folder = tempfile.mkdtemp(prefix="ckpt-")
+    """A fresh file path in a new folder under the sandbox's working directory."""
+    folder = os.path.join(os.getcwd(), f"ckpt-{os.getpid()}-{next(_COUNTER)}")
+    os.mkdir(folder)
     path = os.path.join(folder, "checkpoint.pt")
     return pathlib.Path(path) if trial == 2 else path
 
@@ -101,6 +111,20 @@ def _optimizer_view(sd):
         "state": {_str(k): _tensors_view(v) for k, v in state.items()} if _isinstance(state, _dict) else _type_name(state),
         "param_groups": sd.get("param_groups"),
     }
+
+
+def _as_state(value):
+    """A saved module or optimizer object stands for its state dict here: storing objects instead
+    of state dicts is judged by the weights_only check alone."""
+    if _isinstance(value, _Module):
+        return _MODULE_STATE_DICT(value)
+    if _isinstance(value, _Optimizer):
+        return _OPTIMIZER_STATE_DICT(value)
+    return value
+
+
+def _modes(model):
+    return [bool(m.training) for m in model.modules()]
 
 
 def _write(path, model, opt, epoch, as_if_on_gpu=False, model_state=None):
@@ -136,21 +160,16 @@ def probe_save(mod, seed, trial):
         ckpt = torch.load(path, weights_only=False)
         weights_only = False
     if _isinstance(ckpt, _dict):
-        fmt = {"type": "dict"}
-        for key in KEYS:
-            if key not in ckpt:
-                fmt[key] = "missing"
-            elif key == "epoch":
-                fmt[key] = ckpt[key]
-            else:
-                fmt[key] = "mapping" if _isinstance(ckpt[key], _dict) else _type_name(ckpt[key])
+        fmt = {"type": "dict", "epoch": ckpt["epoch"] if "epoch" in ckpt else "missing"}
         saved = {
-            "model": _tensors_view(ckpt["model_state_dict"]) if "model_state_dict" in ckpt else "missing",
-            "optimizer": _optimizer_view(ckpt["optimizer_state_dict"]) if "optimizer_state_dict" in ckpt else "missing",
+            "model": _tensors_view(_as_state(ckpt["model_state_dict"])) if "model_state_dict" in ckpt else "missing",
+            "optimizer": _optimizer_view(_as_state(ckpt["optimizer_state_dict"]))
+            if "optimizer_state_dict" in ckpt
+            else "missing",
         }
     else:
         fmt = {"type": _type_name(ckpt)}
-        saved = None
+        saved = {"model": "not a dict", "optimizer": "not a dict"}
     return {"format": fmt, "weights_only": weights_only, "saved": saved}
 
 
@@ -164,44 +183,35 @@ def probe_load(mod, seed, trial):
 
     model = _model(seed, "load-fresh")
     opt = _optimizer(trial, model)
-    model.train(trial != 2)  # the last trial's model arrives in eval mode
+    # trial 0: training mode; trial 1: mixed (BatchNorm frozen in eval mode); trial 2: eval mode
+    model.train(trial != 2)
+    if trial == 1:
+        model[1].eval()
+    modes_before = _modes(model)
     epoch = mod.load_checkpoint(model, opt, path, DEVICE[trial])
-    restored = {"model": _state(model), "optimizer": _optimizer_view(opt.state_dict())}
-    training = bool(model.training)
-    _train(model, opt, seed, "load-continue", 3)
-    restored["after_3_steps"] = _state(model)
-    return {"epoch": epoch, "training": training, "restored": restored}
-
-
-def probe_resume(mod, seed, trial):
-    """Train, save, train on; separately: fresh model + optimizer, load, the same further steps."""
-    model = _model(seed, "resume")
-    opt = _optimizer(trial, model)
-    _train(model, opt, seed, "resume-a", 3)
-    path = _path(trial)
-    mod.save_checkpoint(model, opt, EPOCH[trial], path)
-    _train(model, opt, seed, "resume-b", 3)
-    uninterrupted = _state(model)
-
-    fresh = _model(seed, "resume-fresh")
-    fresh_opt = _optimizer(trial, fresh)
-    mod.load_checkpoint(fresh, fresh_opt, path, DEVICE[trial])
-    _train(fresh, fresh_opt, seed, "resume-b", 3)
-    return {"resumed": _state(fresh), "uninterrupted": uninterrupted}
+    return {
+        "epoch": epoch,
+        "modes": {"before": modes_before, "after": _modes(model)},
+        "model": _state(model),
+        "optimizer": _optimizer_view(opt.state_dict()),
+    }
 
 
 def probe_gpu_checkpoint(mod, seed, trial):
-    """A checkpoint saved on a GPU machine, loaded on this CPU-only one."""
+    """A checkpoint saved on a GPU machine, loaded on this CPU-only one, next to the same
+    checkpoint saved on a CPU: judged against each other, so only the device handling counts."""
     src = _model(seed, "gpu-src")
     src_opt = _optimizer(trial, src)
     _train(src, src_opt, seed, "gpu-src", 2)
-    path = _path(trial)
-    _write(path, src, src_opt, EPOCH[trial], as_if_on_gpu=True)
-
-    model = _model(seed, "gpu-fresh")
-    opt = _optimizer(trial, model)
-    mod.load_checkpoint(model, opt, path, GPU_DEVICE[trial])
-    return {"model": _state(model)}
+    loaded = {}
+    for name, on_gpu in (("from_cpu_file", False), ("from_gpu_file", True)):
+        path = _path(trial)
+        _write(path, src, src_opt, EPOCH[trial], as_if_on_gpu=on_gpu)
+        model = _model(seed, "gpu-fresh")
+        opt = _optimizer(trial, model)
+        mod.load_checkpoint(model, opt, path, GPU_DEVICE[trial])
+        loaded[name] = {"model": _state(model), "optimizer": _optimizer_view(opt.state_dict())}
+    return loaded
 
 
 def probe_mismatch(mod, seed, trial):
@@ -211,14 +221,18 @@ def probe_mismatch(mod, seed, trial):
     _train(src, src_opt, seed, "mismatch-src", 1)
     state = dict(src.state_dict())
     if trial == 0:  # a missing key
-        del state["2.bias"]
+        del state["3.bias"]
     elif trial == 1:  # an unexpected key
-        state["2.scale"] = torch.ones(OUT)
+        state["3.scale"] = torch.ones(OUT)
     else:  # a renamed layer: one key missing, one unexpected
-        state["head.weight"] = state.pop("2.weight")
+        state["head.weight"] = state.pop("3.weight")
     path = _path(trial)
     _write(path, src, src_opt, EPOCH[trial], model_state=state)
 
     model = _model(seed, "mismatch-fresh")
     opt = _optimizer(trial, model)
-    return {"returned": mod.load_checkpoint(model, opt, path, DEVICE[trial])}
+    try:
+        returned = mod.load_checkpoint(model, opt, path, DEVICE[trial])
+    except Exception as e:  # the expected outcome: the probe records which exception
+        return {"raised": _type_name(e)}
+    return {"raised": "nothing", "returned": returned}

@@ -1,3 +1,4 @@
+import numpy as np
 import torch
 
 
@@ -5,6 +6,10 @@ def make_leaf(values):
     if isinstance(values, torch.Tensor):
         # Copy out of the caller's tensor (and out of its autograd graph, if it has one).
         data = values.detach().to(torch.float32, copy=True)
+    elif isinstance(values, np.ndarray):
+        # torch refuses arrays with negative strides or non-native byte order; np.array(...,
+        # dtype=float32) always copies into a native, C-contiguous array, which from_numpy wraps.
+        data = torch.from_numpy(np.array(values, dtype=np.float32))
     else:
         # torch.tensor always copies; dtype= overrides the int64/float64 it would infer.
         data = torch.tensor(values, dtype=torch.float32)

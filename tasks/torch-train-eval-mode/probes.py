@@ -15,15 +15,20 @@ _Tensor = torch.Tensor
 _requires_grad = torch._C.TensorBase.requires_grad.__get__
 _grad_fn = torch._C.TensorBase.grad_fn.__get__
 _is_grad_enabled = torch.is_grad_enabled
+_softmax = torch.softmax
+_detach = torch._C.TensorBase.detach
+_clone = torch._C.TensorBase.clone
 _bool, _isinstance = bool, isinstance
 
 FEATURES, HIDDEN, CLASSES = 6, 16, 4
 # (mode label, grad enabled) at every forward call of any probe model, copies included (a
 # candidate may run a deep copy of the model): module-level, so copy.deepcopy does not copy it.
 _SEEN = []
-# trial -> (batch size, arrives in training mode); trial 1 has N == C, so a softmax over the
-# wrong dimension keeps the right shape.
-TRIALS = {0: (7, True), 1: (4, True), 2: (12, False)}
+# The logits of the latest forward call of a probe model (copies included).
+_LOGITS = []
+# trial -> (batch size, mode the model arrives in); trial 1 has N == C, so a softmax over the
+# wrong dimension keeps the right shape; "mixed": training, but its batch norm frozen in eval mode.
+TRIALS = {0: (7, "train"), 1: (4, "train"), 2: (12, "eval"), 3: (5, "mixed")}
 
 
 class ProbeClassifier(torch.nn.Module):
@@ -38,7 +43,9 @@ class ProbeClassifier(torch.nn.Module):
         flags = (self.training, self.bn.training, self.drop.training)
         mode = "train" if all(flags) else "eval" if not any(flags) else "mixed"
         _SEEN.append((mode, "enabled" if _is_grad_enabled() else "disabled"))
-        return self.fc2(self.drop(torch.relu(self.bn(self.fc1(x)))))
+        out = self.fc2(self.drop(torch.relu(self.bn(self.fc1(x)))))
+        _LOGITS[:] = [_clone(_detach(out))]
+        return out
 
 
 def _model(seed):
@@ -62,32 +69,50 @@ def _graph(out):
     return {"requires_grad": _bool(_requires_grad(out)), "has_grad_fn": _grad_fn(out) is not None}
 
 
-def _buffers(model):
-    return {name: b.detach().clone() for name, b in model.named_buffers()}
+def _state(model):
+    """Parameters and buffers (batch norm's running statistics and counter)."""
+    return {name: _clone(_detach(t)) for name, t in model.state_dict().items()}
+
+
+def _arrive(model, how):
+    model.train(how != "eval")
+    if how == "mixed":
+        model.bn.eval()  # a frozen batch norm inside a model that is training
+
+
+def _softmax_of_last_logits():
+    """The softmax over dim 1 of the logits the model returned in the call's last forward pass:
+    the probabilities check judges the candidate against this, so the mode the forward ran in is
+    judged by the eval_mode check alone."""
+    if not _LOGITS:
+        return None
+    return _softmax(_LOGITS[0], 1)
 
 
 def probe_predict(mod, seed, trial):
-    n, training = TRIALS[trial]
+    n, arrival = TRIALS[trial]
     model = _model(seed)
-    model.train(training)
+    _arrive(model, arrival)
     x = _inputs(seed, n, "x")
     torch.manual_seed(sub_seed(seed, "dropout"))  # dropout masks, should the candidate leave it on
     _SEEN.clear()
+    _LOGITS.clear()
     out = mod.predict(model, x)
     seen = list(_SEEN)
     return {
         "probs": out,
-        "forward_modes": sorted({mode for mode, _ in seen}),
+        "softmax_of_logits": _softmax_of_last_logits(),
+        "inference": {"forward_modes": sorted({mode for mode, _ in seen}), "state_after": _state(model)},
         "graph": {**_graph(out), "grad_in_forward": sorted({grad for _, grad in seen})},
         "training_after": [_bool(m.training) for m in model.modules()],
-        "buffers": _buffers(model),
     }
 
 
 def probe_single(mod, seed, trial):
-    """One sample, model arriving in training mode (batch norm cannot train on a batch of 1)."""
+    """One sample; the model arrives in eval mode here, so that only the batch-of-one handling
+    counts (a forward pass in training mode is judged by the eval_mode check)."""
     model = _model(seed)
-    model.train()
+    model.eval()
     x = _inputs(seed, 1, "single")
     torch.manual_seed(sub_seed(seed, "dropout-single"))
     return {"probs": mod.predict(model, x)}

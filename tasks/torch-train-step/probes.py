@@ -2,6 +2,16 @@ import torch
 
 from grader.harness.kit import canonical_init, randn, sub_seed, type_name as _type_name
 
+# Captured when the probes load, before the candidate's module is imported.
+_DETACH = torch._C.TensorBase.detach
+_CLONE = torch._C.TensorBase.clone
+_DOUBLE = torch._C.TensorBase.double
+_MUL = torch._C.TensorBase.mul
+_SUM = torch._C.TensorBase.sum
+_SQRT = torch.sqrt
+_AS_TENSOR = torch.as_tensor
+_FLOAT64 = torch.float64
+
 N_IN, HIDDEN, N_OUT = 6, 16, 3
 BATCH = 12
 
@@ -11,13 +21,8 @@ STEP_SETUPS = {
     0: ("sgd", "mse", None),
     1: ("adam", "ce", ("kw", 0.05)),
     2: ("sgd", "ce", ("pos", 0.1)),
+    3: ("adam", "mse", ("pos", 1e4)),  # the raw norm stays below max_norm: clipping must not rescale
 }
-LOOP_SETUPS = {
-    0: ("adam", "mse", None),
-    1: ("sgd", "ce", ("kw", 0.1)),
-    2: ("adam", "ce", ("pos", 2.0)),  # the raw norm stays below 2.0 here: clipping must not rescale
-}
-LOOP_STEPS = 4
 
 
 def _model(seed):
@@ -79,42 +84,86 @@ def _number(value):
         raise TypeError(f"train_step returned {_type_name(value)}, which is not a single number") from None
 
 
-def _params(model):
-    return [p.detach().clone() for p in model.parameters()]
+def _snap(grads):
+    return [None if g is None else _CLONE(_DETACH(g)) for g in grads]
 
 
-def _grads(model):
-    return [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()]
+class _Watch:
+    """Hooks that record what train_step does: the modes and the output of each forward pass,
+    each parameter's gradient right after backward accumulated it (before any clipping), and the
+    gradients and learning rates each step() of the given optimizer saw."""
+
+    def __init__(self, model, opt):
+        self.params = list(model.parameters())
+        self.modes, self.outputs, self.steps = [], [], []
+        self.raw = [None] * len(self.params)
+        self.handles = [
+            model.register_forward_pre_hook(lambda m, args: self.modes.append([bool(x.training) for x in m.modules()])),
+            model.register_forward_hook(lambda m, args, out: self.outputs.append(_CLONE(_DETACH(out)))),
+            opt.register_step_pre_hook(self._step),
+        ]
+        for i, p in enumerate(self.params):
+            self.handles.append(p.register_post_accumulate_grad_hook(lambda q, i=i: self._raw(i, q)))
+
+    def _step(self, opt, args, kwargs):
+        self.steps.append({"grads": _snap([p.grad for p in self.params]), "lr": [float(g["lr"]) for g in opt.param_groups]})
+
+    def _raw(self, i, p):
+        self.raw[i] = _CLONE(_DETACH(p.grad))
+
+    def close(self):
+        for h in self.handles:
+            h.remove()
 
 
-def probe_step(mod, seed, trial):
+def _clip(grads, max_norm):
+    """What torch.nn.utils.clip_grad_norm_ leaves: the global L2 norm scaled down to max_norm."""
+    if any(g is None for g in grads):
+        return None
+    total = _SQRT(sum(_SUM(_MUL(_DOUBLE(g), _DOUBLE(g))) for g in grads))
+    coef = min(1.0, float(max_norm) / (float(total) + 1e-6))
+    return [_MUL(g, coef) for g in grads]
+
+
+def _run(mod, seed, trial, stale):
     opt_kind, crit, how = STEP_SETUPS[trial]
     model = _model(seed)
     opt = _optimizer(opt_kind, model)
     x, y = _batch(seed, crit, "step")
-    _stale_grads(model, seed)
-    ret = _call(mod, model, x, y, opt, _criterion(crit), how, seed)
+    if stale:
+        _stale_grads(model, seed)
+    watch = _Watch(model, opt)
+    try:
+        ret = _call(mod, model, x, y, opt, _criterion(crit), how, seed)
+    finally:
+        watch.close()
+    return model, y, ret, watch
+
+
+def probe_step(mod, seed, trial):
+    crit, how = STEP_SETUPS[trial][1], STEP_SETUPS[trial][2]
+    max_norm = 1.0 if how is None else how[1]
+    model, y, ret, watch = _run(mod, seed, trial, stale=True)
+    first_output = watch.outputs[0] if watch.outputs else None
     return {
         "loss_type": _type_name(ret),
         "loss": _number(ret),
-        "training": model.training,
-        "params": _params(model),
-        "grads": _grads(model),
+        # the criterion on the first forward pass's output: the loss train_step should return
+        "loss_of_first_forward": None
+        if first_output is None
+        else _AS_TENSOR(_criterion(crit)(first_output, y), dtype=_FLOAT64).reshape(()),
+        "mode": {"during_forward": watch.modes[0] if watch.modes else None, "after": bool(model.training)},
+        "final_grads": _snap([p.grad for p in model.parameters()]),
+        "raw_grads_clipped": _clip(watch.raw, max_norm),
+        "optimizer": {"steps": len(watch.steps), "lr": [s["lr"] for s in watch.steps]},
+        # without any step() of the given optimizer there is no order to judge (one_step fails)
+        "grads_at_step": watch.steps[0]["grads"] if watch.steps else _snap([p.grad for p in model.parameters()]),
     }
 
 
-def probe_loop(mod, seed, trial):
-    opt_kind, crit, how = LOOP_SETUPS[trial]
-    model = _model(seed)
-    opt = _optimizer(opt_kind, model)
-    criterion = _criterion(crit)
-    _stale_grads(model, seed)
-    losses = []
-    for step in range(LOOP_STEPS):
-        x, y = _batch(seed, crit, f"loop-{step}")
-        losses.append(_number(_call(mod, model, x, y, opt, criterion, how, sub_seed(seed, "loop", step))))
-        # An evaluation pass between steps, as a training loop with validation does.
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    return {"losses": losses, "params": _params(model)}
+def probe_fresh(mod, seed, trial):
+    """The same step on a model whose .grad is empty, next to the step on one with stale
+    gradients: backward leaves the same gradient in both when stale gradients are cleared first."""
+    _, _, _, stale_watch = _run(mod, seed, trial, stale=True)
+    _, _, _, fresh_watch = _run(mod, seed, trial, stale=False)
+    return {"raw_grads_with_stale": stale_watch.raw, "raw_grads_without_stale": fresh_watch.raw}

@@ -7,8 +7,9 @@ def standardize(X):
     out = np.zeros(X.shape, dtype=out_dtype)
     for j in range(X.shape[1]):
         col = X[:, j].astype(np.float64)  # statistics in float64, cast back on assignment
+        if np.all(col == col[0]):
+            continue  # constant: stays 0
         mu = col.sum() / len(col)
         sigma = np.sqrt(((col - mu) ** 2).mean())
-        if sigma > 0:
-            out[:, j] = (col - mu) / sigma
+        out[:, j] = (col - mu) / sigma
     return out

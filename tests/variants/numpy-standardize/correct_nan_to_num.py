@@ -8,4 +8,6 @@ def standardize(X: np.ndarray) -> np.ndarray:
     std = np.std(data, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (data - mean) / std
-    return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    z[:, data.min(axis=0) == data.max(axis=0)] = 0
+    return z

@@ -1,4 +1,4 @@
-# expect: fail=batch_sizes,each_once
+# expect: fail=batch_sizes
 import tensorflow as tf
 
 

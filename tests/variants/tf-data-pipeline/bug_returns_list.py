@@ -1,4 +1,4 @@
-# expect: fail=returns_dataset,element_spec,reshuffle
+# expect: fail=returns_dataset,reshuffle
 import tensorflow as tf
 
 

@@ -1,4 +1,4 @@
-# expect: fail=value_range,brightness_clip
+# expect: fail=value_range
 import tensorflow as tf
 
 

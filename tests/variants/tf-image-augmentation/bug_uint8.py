@@ -1,4 +1,4 @@
-# expect: fail=output_dtype,flip_values,brightness_clip,value_range
+# expect: fail=output_dtype,flip_values,brightness_values,value_range
 import tensorflow as tf
 
 

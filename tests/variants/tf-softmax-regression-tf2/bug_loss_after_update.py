@@ -1,4 +1,4 @@
-# expect: fail=loss_values,stable
+# expect: fail=loss_values
 import tensorflow as tf
 
 

@@ -1,4 +1,4 @@
-# expect: fail=probabilities,stable
+# expect: fail=probabilities
 import tensorflow as tf
 
 

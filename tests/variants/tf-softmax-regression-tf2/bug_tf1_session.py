@@ -1,4 +1,4 @@
-# expect: fail=probabilities,loss_values,loss_types,loss_decreases,trained_params,stable
+# expect: fail=probabilities,probabilities_dtype,loss_values,loss_types,loss_decreases,trained_params,stable
 import tensorflow as tf
 
 

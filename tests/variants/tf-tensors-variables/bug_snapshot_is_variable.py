@@ -1,4 +1,4 @@
-# expect: fail=snapshot
+# expect: fail=snapshot_kind,snapshot_values
 import tensorflow as tf
 
 

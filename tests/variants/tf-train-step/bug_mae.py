@@ -1,4 +1,4 @@
-# expect: fail=loss_value,updates,training_mode
+# expect: fail=loss_value,updates
 import tensorflow as tf
 
 

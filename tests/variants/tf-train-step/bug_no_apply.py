@@ -1,4 +1,4 @@
-# expect: fail=loss_decreases,updates,training_mode
+# expect: fail=loss_decreases,updates
 import tensorflow as tf
 
 

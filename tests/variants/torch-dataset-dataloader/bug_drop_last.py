@@ -6,8 +6,8 @@ from torch.utils.data import DataLoader, Dataset
 
 class PairDataset(Dataset):
     def __init__(self, features, labels, transform=None):
-        self.features = torch.tensor(np.asarray(features), dtype=torch.float32)
-        self.labels = torch.tensor(np.asarray(labels), dtype=torch.int64)
+        self.features = torch.from_numpy(np.array(features, dtype=np.float32))
+        self.labels = torch.from_numpy(np.array(labels, dtype=np.int64))
         self.transform = transform
 
     def __len__(self):

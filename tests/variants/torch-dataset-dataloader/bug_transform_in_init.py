@@ -6,10 +6,10 @@ from torch.utils.data import DataLoader, Dataset
 
 class PairDataset(Dataset):
     def __init__(self, features, labels, transform=None):
-        self.features = torch.tensor(np.asarray(features), dtype=torch.float32)
+        self.features = torch.from_numpy(np.array(features, dtype=np.float32))
         if transform is not None:
             self.features = transform(self.features)  # once, for the whole dataset
-        self.labels = torch.tensor(np.asarray(labels), dtype=torch.int64)
+        self.labels = torch.from_numpy(np.array(labels, dtype=np.int64))
 
     def __len__(self):
         return len(self.labels)

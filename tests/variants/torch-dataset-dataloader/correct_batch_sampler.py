@@ -5,7 +5,8 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 
 class PairDataset(Dataset):
     def __init__(self, features, labels, transform=None):
-        self.rows = [torch.as_tensor(row, dtype=torch.float32) for row in features]
+        # through Python floats: any container, dtype or memory layout converts
+        self.rows = [torch.tensor([float(v) for v in row], dtype=torch.float32) for row in features]
         self.labels = [torch.tensor(int(label), dtype=torch.int64) for label in labels]
         self.transform = transform
 

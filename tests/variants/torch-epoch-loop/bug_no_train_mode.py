@@ -1,4 +1,4 @@
-# expect: fail=train_mode,train_loss,params_after_epoch
+# expect: fail=train_mode,params_after_epoch
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=train_loss,params_after_epoch
+# expect: fail=params_after_epoch
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=loss_int64_labels,loss_int32_labels,loss_float_labels,gradient
+# expect: fail=loss_int64_labels,gradient
 import torch
 import torch.nn as nn
 

@@ -1,4 +1,4 @@
-# expect: fail=output_shape,output_values,noncontiguous_input,batch_of_one,gradient
+# expect: fail=output_shape,output_dtype,output_values,noncontiguous_input,batch_of_one,gradient
 # Batch size hard-coded to the training script's 32.
 import torch.nn as nn
 

@@ -1,4 +1,4 @@
-# expect: fail=output_values
+# expect: fail=output_dtype
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=python_random,numpy_random,torch_random,pythonhashseed,training_reproducible
+# expect: fail=python_random,numpy_random,torch_random,pythonhashseed
 import os
 import random
 

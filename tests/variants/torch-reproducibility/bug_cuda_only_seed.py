@@ -1,4 +1,4 @@
-# expect: fail=torch_random,training_reproducible
+# expect: fail=torch_random
 import os
 import random
 

@@ -1,4 +1,4 @@
-# expect: fail=numpy_random,training_reproducible
+# expect: fail=numpy_random
 import os
 import random
 

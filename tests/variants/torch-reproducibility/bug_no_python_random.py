@@ -1,4 +1,4 @@
-# expect: fail=python_random,training_reproducible
+# expect: fail=python_random
 import os
 import random
 

@@ -1,4 +1,4 @@
-# expect: fail=load_restores,resume_identical
+# expect: fail=load_optimizer
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=file_format,saved_state,load_restores,resume_identical
+# expect: fail=saved_optimizer_state,load_optimizer
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=file_format,weights_only,saved_state,resume_identical
+# expect: fail=weights_only
 import torch
 
 

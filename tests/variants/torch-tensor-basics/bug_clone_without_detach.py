@@ -1,8 +1,11 @@
 # expect: fail=leaf_is_leaf
+import numpy as np
 import torch
 
 
 def make_leaf(values):
+    if isinstance(values, np.ndarray):
+        values = np.array(values, dtype=np.float32)  # a native, C-contiguous copy torch accepts
     if isinstance(values, torch.Tensor):
         # clone() of a tensor that requires grad is part of its graph: not a leaf.
         return values.clone().float().requires_grad_()

@@ -7,7 +7,7 @@ def make_leaf(values):
     if isinstance(values, torch.Tensor):
         values = values.detach().numpy()
     # dtype=float is NumPy's float64: the result is a double tensor.
-    return torch.tensor(np.asarray(values, dtype=float), requires_grad=True)
+    return torch.tensor(np.array(values, dtype=float), requires_grad=True)
 
 
 def random_param(shape, seed, scale=1.0):

@@ -1,4 +1,4 @@
-# expect: fail=leaf_values,leaf_is_leaf,leaf_no_alias
+# expect: fail=leaf_number,leaf_any_input,leaf_is_leaf,leaf_no_alias
 import torch
 
 

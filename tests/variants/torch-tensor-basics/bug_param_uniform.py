@@ -1,8 +1,11 @@
 # expect: fail=param_values
+import numpy as np
 import torch
 
 
 def make_leaf(values):
+    if isinstance(values, np.ndarray):
+        values = np.array(values, dtype=np.float32)  # a native, C-contiguous copy torch accepts
     if isinstance(values, torch.Tensor):
         return values.detach().clone().float().requires_grad_()
     return torch.tensor(values, dtype=torch.float32, requires_grad=True)

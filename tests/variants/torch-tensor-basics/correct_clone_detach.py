@@ -1,8 +1,11 @@
 # expect: full
+import numpy as np
 import torch
 
 
 def make_leaf(values):
+    if isinstance(values, np.ndarray):
+        values = np.ascontiguousarray(values, dtype=np.float32)  # torch rejects reversed / big-endian arrays
     t = torch.as_tensor(values).detach().clone().to(torch.float32)
     t.requires_grad_(True)
     return t

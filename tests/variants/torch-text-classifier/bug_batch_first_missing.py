@@ -1,4 +1,4 @@
-# expect: fail=architecture,logits_shape,eval_logits,train_logits,gradient
+# expect: fail=architecture,logits_shape,eval_logits
 # batch_first forgotten: the LSTM reads the batch dimension as time.
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-# expect: fail=train_logits
+# expect: fail=train_dropout
 # Dropout probability 0.5 instead of 0.3: only visible in train mode.
 import torch
 import torch.nn as nn

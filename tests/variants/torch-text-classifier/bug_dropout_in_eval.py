@@ -1,4 +1,4 @@
-# expect: fail=eval_logits,eval_deterministic,gradient
+# expect: fail=eval_logits,eval_deterministic
 # F.dropout without training=self.training: dropout stays on after model.eval().
 import torch
 import torch.nn as nn

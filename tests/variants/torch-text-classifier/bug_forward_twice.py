@@ -1,4 +1,4 @@
-# expect: fail=eval_logits,train_logits,gradient
+# expect: fail=eval_logits
 # Right layers, but the forward direction's state is concatenated with itself.
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-# expect: fail=dropout_active,train_logits
+# expect: fail=train_dropout
 # Dropout forgotten.
 import torch
 import torch.nn as nn

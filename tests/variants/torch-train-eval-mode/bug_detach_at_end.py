@@ -3,8 +3,9 @@ import torch
 
 
 def predict(model, x):
-    was_training = model.training
+    was_training = {m: m.training for m in model.modules()}
     model.eval()
     probs = torch.softmax(model(x), dim=1).detach()  # the graph was still built
-    model.train(was_training)
+    for m, t in was_training.items():
+        m.training = t
     return probs

@@ -1,4 +1,4 @@
-# expect: fail=probabilities,eval_mode,buffers_unchanged,single_sample
+# expect: fail=eval_mode
 import torch
 
 

@@ -4,10 +4,10 @@ import torch
 
 @torch.inference_mode()
 def predict(model, x):
-    restore = model.training
+    restore = [m for m in model.modules() if m.training]
     model.eval()
     logits = model(x)
     probs = logits.softmax(1)
-    if restore:
-        model.train()
+    for m in restore:
+        m.training = True  # not m.train(): that would recurse into children left in eval mode
     return probs

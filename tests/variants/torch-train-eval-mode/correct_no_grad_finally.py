@@ -4,11 +4,12 @@ import torch.nn.functional as F
 
 
 def predict(model, x):
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     try:
         model.eval()
         with torch.no_grad():
             probs = F.softmax(model(x), dim=-1)
     finally:
-        model.train(was_training)
+        for m, was_training in modes:
+            m.training = was_training
     return probs

@@ -3,9 +3,10 @@ import torch
 
 
 def predict(model, x):
-    prev = model.training
+    prev = {name: m.training for name, m in model.named_modules()}
     model.train(False)
     with torch.set_grad_enabled(False):
         out = torch.log_softmax(model(x), dim=1).exp()
-    model.train(mode=prev)
+    for name, m in model.named_modules():
+        m.train(mode=prev[name])  # pre-order: a parent first, then each child gets its own mode
     return out

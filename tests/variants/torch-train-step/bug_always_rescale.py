@@ -1,4 +1,4 @@
-# expect: fail=several_steps
+# expect: fail=grads_clipped
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=update_one_step,several_steps
+# expect: fail=step_order
 import torch
 
 

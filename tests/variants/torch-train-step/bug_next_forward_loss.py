@@ -1,4 +1,4 @@
-# expect: fail=loss_value,several_steps
+# expect: fail=loss_value
 import torch
 
 

@@ -1,4 +1,4 @@
-# expect: fail=grads_clipped
+# expect: fail=grads_clipped,step_order
 import torch
 
 

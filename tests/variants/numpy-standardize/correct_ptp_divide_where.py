@@ -8,4 +8,5 @@ def standardize(X):
         X = X.astype(np.float64)
     centered = X - X.mean(axis=0, keepdims=True)
     std = X.std(axis=0, keepdims=True)
-    return np.divide(centered, std, out=np.zeros_like(centered), where=std != 0)
+    varying = np.ptp(X, axis=0, keepdims=True) > 0
+    return np.divide(centered, std, out=np.zeros_like(centered), where=varying)

@@ -1,0 +1,15 @@
+# expect: fail=output_dtype
+import tensorflow as tf
+
+
+class MLP(tf.keras.Model):
+    def __init__(self, hidden_units, num_outputs):
+        super().__init__()
+        self.hidden = tf.keras.layers.Dense(hidden_units, activation="relu")
+        self.dropout = tf.keras.layers.Dropout(0.2)
+        self.out = tf.keras.layers.Dense(num_outputs)
+
+    def call(self, inputs, training=False):
+        h = self.dropout(self.hidden(inputs), training=training)
+        # float64 "for precision": the scores come back as float64, not float32
+        return tf.cast(self.out(h), tf.float64)

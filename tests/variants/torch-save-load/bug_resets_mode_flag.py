@@ -1,0 +1,18 @@
+# expect: fail=keeps_mode
+import torch
+
+
+def save_checkpoint(model, optimizer, epoch, path):
+    torch.save(
+        {"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(), "epoch": epoch},
+        path,
+    )
+
+
+def load_checkpoint(model, optimizer, path, device):
+    was_training = model.training
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model.load_state_dict(checkpoint["model_state_dict"])
+    optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+    model.train(was_training)  # also puts a submodule the caller froze (eval) back in training mode
+    return checkpoint["epoch"]
