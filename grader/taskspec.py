@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import tomllib
 from dataclasses import dataclass
@@ -74,7 +75,23 @@ def load_task(task_id: str, *, tasks_dir: Path, rubrics_dir: Path) -> Task:
         raise TaskInvalid(f"task {task_id}: {exc}") from exc
     if spec.id != task_id or rubric.task != task_id:
         raise TaskInvalid(f"task {task_id}: id in task.toml or rubric does not match the folder")
+    _check_probes_exist(task_id, rubric, texts["probes.py"], rubric_path)
     return Task(spec=spec, rubric=rubric, fingerprint=digest.hexdigest())
+
+
+def _check_probes_exist(task_id: str, rubric: Rubric, probes: str, rubric_path: Path) -> None:
+    """Every probe a check names is defined in probes.py (a typo would otherwise make every
+    grading a sandbox_error): a load error naming the rubric file and the check's line."""
+    try:
+        tree = ast.parse(probes)
+    except SyntaxError as exc:
+        raise TaskInvalid(f"task {task_id}: probes.py line {exc.lineno}: {exc.msg}") from exc
+    defined = {n.name.removeprefix("probe_") for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("probe_")}
+    lines = rubric_path.read_text(encoding="utf-8").splitlines()
+    for check in rubric.checks:
+        if check.probe not in defined:
+            line = next((i for i, text in enumerate(lines, 1) if text.strip() == f'id = "{check.id}"'), 0)
+            raise TaskInvalid(f"{rubric_path.name} line {line}: check {check.id!r} names probe {check.probe!r}, but probes.py defines no probe_{check.probe}")
 
 
 def load_all(*, tasks_dir: Path, rubrics_dir: Path) -> list[Task]:

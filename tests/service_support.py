@@ -24,6 +24,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("GRADER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REFERENCE = (ROOT / "tasks" / "numpy-standardize" / "reference.py").read_text()
+
+
+def _numpy_task():
+    from grader.taskspec import load_task
+
+    return load_task("numpy-standardize", tasks_dir=ROOT / "tasks", rubrics_dir=ROOT / "rubrics")
+
+
+# The reference's full marks and the task version, read from the task (not copied into tests).
+FULL = _numpy_task().rubric.max_score
+VERSION = _numpy_task().spec.version
+MARKDOWN_HEAD = f"# numpy-standardize (v{VERSION}): {FULL:g} / {FULL:g}"
+HTML_HEAD = f"<h1>numpy-standardize: {FULL:g} / {FULL:g}</h1>"
 STARTER = (ROOT / "tasks" / "numpy-standardize" / "starter.py").read_text()
 
 

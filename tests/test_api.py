@@ -11,6 +11,7 @@ from grader.api import create_app
 from grader.queue import CeleryQueue
 from grader.store import Store
 from tests.service_support import (
+    FULL, MARKDOWN_HEAD, HTML_HEAD,
     DB_KINDS,
     REFERENCE,
     STARTER,
@@ -57,15 +58,15 @@ def test_submit_grade_and_read_the_report_in_every_format(service):
     assert r.status_code == 202 and r.json()["status"] == "queued"
     sid = r.json()["id"]
     body = wait_report(client, sid, key)
-    assert body["result"] == "graded" and body["score"] == body["max_score"] == 12
+    assert body["result"] == "graded" and body["score"] == body["max_score"] == FULL
     assert body["candidate_id"] == "c-42" and body["metadata"] == {"interview": 9} and body["report"]["task_id"] == "numpy-standardize"
     assert body["created_at"] <= body["started_at"] <= body["graded_at"]
     js = client.get(f"/v1/submissions/{sid}/report", headers=auth(key))
-    assert js.status_code == 200 and js.json()["score"] == 12
+    assert js.status_code == 200 and js.json()["score"] == FULL
     md = client.get(f"/v1/submissions/{sid}/report?format=markdown", headers=auth(key))
-    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# numpy-standardize (v1): 12 / 12")
+    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith(MARKDOWN_HEAD)
     html = client.get(f"/v1/submissions/{sid}/report?format=html", headers=auth(key))
-    assert html.headers["content-type"].startswith("text/html") and "<h1>numpy-standardize: 12 / 12</h1>" in html.text
+    assert html.headers["content-type"].startswith("text/html") and HTML_HEAD in html.text
     bad = client.get(f"/v1/submissions/{sid}/report?format=pdf", headers=auth(key))
     assert bad.status_code == 422 and "format" in bad.json()["detail"]
 
@@ -80,7 +81,7 @@ def test_candidate_failure_is_a_result_and_report_409_while_not_graded(service):
     starter = _submit(client, key, code=STARTER).json()["id"]
     got = wait_report(client, starter, key)
     assert got["result"] in ("graded", "runtime_error") and got["score"] < got["max_score"]
-    assert wait_report(client, slow, key)["score"] == 12
+    assert wait_report(client, slow, key)["score"] == FULL
 
 
 def test_keys_see_only_their_own_submissions(service):
@@ -202,7 +203,7 @@ def test_embedded_worker_picks_up_submissions_left_queued(api_settings):
     stuck, _ = store.add_submission(Submission(task_id="numpy-standardize", code=STARTER), owner_id=key.id)
     store.start(stuck.id)  # was running when the previous process died
     with ServerThread(create_app(api_settings, store=store)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
-        assert wait_report(client, left.id, key.key)["score"] == 12
+        assert wait_report(client, left.id, key.key)["score"] == FULL
         assert wait_report(client, stuck.id, key.key)["status"] == "completed"
     assert store.get(stuck.id, any_owner=True).attempts == 2
     store.close()

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.service_support import REFERENCE, STARTER, grader_cmd, redis_server, service_env, start_worker
+from tests.service_support import FULL, REFERENCE, STARTER, grader_cmd, redis_server, service_env, start_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -33,7 +33,7 @@ def test_batch_grades_through_the_cluster_when_a_broker_is_set(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     rows = {r["candidate_id"]: r for r in csv.DictReader((out / "results.csv").open())}
     assert sorted(rows) == ["bad0", "bad1", "bad2", "broken", "good0", "good1", "good2"]
-    assert all(float(rows[f"good{i}"]["score"]) == 12 for i in range(3))
+    assert all(float(rows[f"good{i}"]["score"]) == FULL for i in range(3))
     assert all(float(rows[f"bad{i}"]["score"]) < 12 for i in range(3))
     assert rows["broken"]["status"] == "compile_error"
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]

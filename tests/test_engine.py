@@ -26,8 +26,9 @@ def write_task(root: Path, *, needs_gpu: str = "optional", reference_raises: str
         'id = "synthetic"\nversion = "1"\ntitle = "t"\nframework = "numpy"\ndifficulty = "easy"\n'
         f'minutes = 1\nneeds_gpu = "{needs_gpu}"\nseeds = ["x"]\n'
     )
-    for name in ("statement.md", "starter.py", "probes.py"):
+    for name in ("statement.md", "starter.py"):
         (folder / name).write_text("")
+    (folder / "probes.py").write_text("def probe_p(mod, seed, trial):\n    return 1\n")
     (folder / "reference.py").write_text("REFERENCE = True\n")
     rubrics.mkdir()
     extra = f'reference_raises = "{reference_raises}"\n' if reference_raises else ""

@@ -66,3 +66,21 @@ def test_candidate_view_drops_hidden_details_only():
     assert view.checks[0].detail == "expected 3.0"  # visible check keeps its detail
     assert view.checks[1].detail == "" and "7.0" not in reports.to_markdown(view)
     assert "fix A (expected 3.0)" in reports.to_markdown(view)
+
+
+def test_feedback_names_the_real_cause():
+    hinted = Check(id="h", title="H", points=1, probe="p", feedback="general fix", hints={"type": "fix the dtype", "shape": "fix the shape"})
+    hidden = hinted.model_copy(update={"id": "k", "hidden": True})
+    r = Rubric(task="t", checks=[hinted, hidden])
+    boom = {"type": "AttributeError", "message": "'NoneType' object has no attribute 'train' (size 37)\nmore", "traceback": ""}
+    results, _ = score(r, {"h": Verdict(False, "raised", "raised", boom), "k": Verdict(False, "raised", "raised", boom)})
+    # The exception first, never the check's fix-it hint; a hidden check names only the type.
+    assert results[0].feedback.startswith("Your code raised AttributeError: 'NoneType' object has no attribute 'train'")
+    assert "general fix" not in results[0].feedback and "more" not in results[0].feedback
+    assert results[1].feedback == "Your code raised AttributeError here; fix that first." and "37" not in results[1].feedback
+    results, _ = score(r, {"h": Verdict(False, "dtype float64 != expected float32", "type"), "k": Verdict(False, "shape", "shape")})
+    assert results[0].feedback == "fix the dtype" and results[1].feedback == "fix the shape"
+    assert results[0].cause == "type"
+    results, _ = score(r, {"h": Verdict(False, "values differ", "values"), "k": Verdict(False, "the submission does not compile", "not_run")})
+    assert results[0].feedback == "general fix"  # no values hint: the general feedback
+    assert results[1].feedback == "Not run: the submission does not compile." and results[1].detail == ""

@@ -17,6 +17,7 @@ from grader.queue import CeleryQueue
 from grader.settings import Settings
 from grader.store import Store
 from tests.service_support import (
+    FULL, MARKDOWN_HEAD,
     DB_KINDS,
     REFERENCE,
     STARTER,
@@ -88,7 +89,7 @@ def test_http_submission_graded_by_a_worker_with_a_signed_webhook(cluster):
         assert client.get("/readyz").json() == {"status": "ready"}
         sid = _submit(client, a, callback_url=rx.url, metadata={"ats_id": "A-1"})
         body = wait_report(client, sid, a)
-        assert body["result"] == "graded" and body["score"] == 12
+        assert body["result"] == "graded" and body["score"] == FULL
         wait_for(lambda: rx.requests, timeout_s=30, what="the webhook")
         headers, raw = rx.requests[0]
         assert webhooks.verify(SECRET, raw, headers["Grader-Signature"], now=time.time())
@@ -97,7 +98,7 @@ def test_http_submission_graded_by_a_worker_with_a_signed_webhook(cluster):
         event = rx.events()[0]
         assert headers["Grader-Event-Id"] == event["id"] and event["type"] == "submission.graded"
         assert event["data"]["submission"] == {"id": sid, "task_id": "numpy-standardize", "candidate_id": None, "metadata": {"ats_id": "A-1"}}
-        assert event["data"]["report"]["score"] == 12
+        assert event["data"]["report"]["score"] == FULL
         log = wait_for(lambda: client.get(f"/v1/submissions/{sid}/deliveries", headers=auth(a)).json(), timeout_s=10, what="delivery log")
         assert [(d["attempt"], d["status_code"]) for d in log] == [(1, 200)]
         # Another key cannot see it.
@@ -159,7 +160,7 @@ def test_worker_killed_mid_job_loses_no_submission(redis_url, tmp_path):
         finally:
             second.stop()
             queue.stop()
-        assert done.report["score"] == 12 and done.attempts == 2
+        assert done.report["score"] == FULL and done.attempts == 2
         assert "workers.jobs.grade_submission" in second.output()
         store.close()
 
@@ -208,7 +209,7 @@ def test_grade_via_cluster_yields_each_report(redis_url, tmp_path):
         worker.stop()
     by_name = {sub.candidate_id: report for sub, report in results}
     assert sorted(by_name) == ["broken", "ref", "starter"]
-    assert by_name["ref"].score == 12 and by_name["ref"].candidate_id == "ref"
+    assert by_name["ref"].score == FULL and by_name["ref"].candidate_id == "ref"
     assert by_name["starter"].score < 12
     assert by_name["broken"].status.value == "compile_error"
     rows = Store(settings.database_url).pending()
@@ -240,13 +241,13 @@ def test_embedded_serve_end_to_end(tmp_path):
         with Receiver() as rx, httpx.Client(base_url=url, timeout=30) as client:
             assert "embedded mode" in api.output()
             sid = _submit(client, key, callback_url=rx.url)
-            assert wait_report(client, sid, key)["score"] == 12
+            assert wait_report(client, sid, key)["score"] == FULL
             assert wait_report(client, left.id, key)["score"] < 12
             wait_for(lambda: rx.requests, timeout_s=20, what="the webhook")
             headers, raw = rx.requests[0]
             webhooks.verify(SECRET, raw, headers["Grader-Signature"], now=time.time())
             md = client.get(f"/v1/submissions/{sid}/report?format=markdown", headers=auth(key)).text
-            assert md.startswith("# numpy-standardize (v1): 12 / 12")
+            assert md.startswith(MARKDOWN_HEAD)
     finally:
         api.stop()
     assert (data / "grader.db").is_file()

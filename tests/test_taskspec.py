@@ -50,3 +50,20 @@ def test_fingerprint_follows_edits(tmp_path: Path):
         fh.write("\n# edited\n")
     after = load_task("torch-linear-model", tasks_dir=tasks, rubrics_dir=rubrics).fingerprint
     assert before != after
+
+
+def test_a_check_naming_a_missing_probe_is_a_load_error(tmp_path):
+    import shutil
+
+    from grader.settings import Settings
+    from grader.taskspec import TaskInvalid, load_task
+
+    s = Settings()
+    shutil.copytree(s.tasks_dir / "numpy-standardize", tmp_path / "tasks" / "numpy-standardize")
+    (tmp_path / "rubrics").mkdir()
+    text = (s.rubrics_dir / "numpy-standardize.toml").read_text().replace('probe = "basic"', 'probe = "basci"', 1)
+    (tmp_path / "rubrics" / "numpy-standardize.toml").write_text(text)
+    import pytest
+
+    with pytest.raises(TaskInvalid, match=r"numpy-standardize.toml line \d+: check 'output_shape' names probe 'basci'"):
+        load_task("numpy-standardize", tasks_dir=tmp_path / "tasks", rubrics_dir=tmp_path / "rubrics")
