@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from grader.sandbox import seccomp
 from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.process import await_warm, drop_warm_line, sandbox_env
 from grader.settings import Settings
@@ -177,7 +178,7 @@ class DockerSandbox:
             "cpu_s": request.cpu_s,
             "file_size_mb": request.file_size_mb,
             "open_files": request.open_files,
-            "seccomp": s.seccomp,
+            "seccomp": seccomp.program().hex() if s.seccomp else "",
         }
         if preload:
             entry_cfg["preload"] = list(request.job["imports"])

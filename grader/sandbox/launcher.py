@@ -120,7 +120,7 @@ def _seccomp(cfg: dict) -> None:
     if cfg.get("seccomp"):
         from grader.sandbox import seccomp
 
-        seccomp.install()
+        seccomp.install(bytes.fromhex(cfg["seccomp"]) if isinstance(cfg["seccomp"], str) else None)
 
 
 CHANNEL_FD = 3  # the harness's channel has the same number on every backend and mode

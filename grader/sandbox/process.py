@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.harness.__main__ import WARM_LINE
 from grader.sandbox.base import RunRequest, RunResult
+from grader.sandbox import seccomp
 from grader.sandbox.cgroups import Cgroup
 from grader.settings import PROJECT_ROOT, Settings
 
@@ -177,7 +178,8 @@ def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: 
         "address_space_mb": 0 if cgroup else request.memory_mb + 8192,
         "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
         "harness_args": [],
-        "seccomp": s.seccomp,
+        # the filter compiled once by the grader; the sandbox only loads it
+        "seccomp": seccomp.program().hex() if s.seccomp else "",
     }
 
 
