@@ -63,6 +63,11 @@ def _bind(path: str, root: str, *, writable: bool = False) -> None:
 def build(cfg: dict, root: str) -> None:
     """Populate a fresh tmpfs at `root` (its mount point must exist) with the allowlist."""
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
+    # The only writable places: a private /tmp, and the work dir inside it, owned by the sandbox
+    # uid. Mounted first, so that a venv or project that lives under the host's /tmp is bound
+    # on top of it rather than hidden by it.
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=1777")
     for path in SYSTEM_DIRS:
         if os.path.lexists(path):
             _bind(path, root)
@@ -76,9 +81,6 @@ def build(cfg: dict, root: str) -> None:
     _dev(cfg, root)
     os.makedirs(root + "/proc", mode=0o555, exist_ok=True)
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    # The only writable places: a private /tmp, and the work dir inside it, owned by the sandbox uid.
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={cfg['tmp_mb']}m,mode=1777")
     work = root + cfg["workdir"]
     if not cfg["workdir"].startswith("/tmp/"):
         os.makedirs(work, exist_ok=True)
