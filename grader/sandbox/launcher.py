@@ -25,24 +25,9 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _call(ret: int, what: str) -> None:
-    if ret != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source: str, target: str, fstype: str, flags: int, data: str = "") -> None:
-    _call(
-        _libc.mount(source.encode(), target.encode(), fstype.encode(), ctypes.c_ulong(flags), data.encode() or None),
-        f"mount {target}",
-    )
 
 
 def _limits(cfg: dict) -> None:
@@ -147,7 +132,7 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
     if cfg["isolate"]:
         from grader.sandbox import rootfs
 
-        _mount("none", "/", "", MS_REC | MS_PRIVATE)
+        rootfs.mount("none", "/", "", rootfs.MS_REC | rootfs.MS_PRIVATE)
         # An allowlisted root: nothing of the host but what the harness needs (rootfs.py).
         rootfs.build(cfg, workdir)
         rootfs.enter(workdir)
@@ -214,7 +199,9 @@ def run(cfg: dict, inline: bool = False) -> None:
                 fh.write(str(os.getpid()))
         if cfg["isolate"]:
             flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-            _call(_libc.unshare(flags), "unshare")
+            from grader.sandbox.rootfs import check
+
+            check(_libc.unshare(flags), "unshare")
     except OSError as exc:
         report({"error": f"isolation failed: {exc}", "isolation_failed": True})
         os._exit(70)

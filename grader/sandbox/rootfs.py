@@ -33,14 +33,15 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime")
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _check(ret: int, what: str) -> None:
+def check(ret: int, what: str) -> None:
+    """Raise OSError with errno when a libc call returned non-zero."""
     if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def mount(source: str, target: str, fstype: str, flags: int, data: str = "") -> None:
-    _check(_libc.mount(source.encode(), target.encode(), fstype.encode() or None, ctypes.c_ulong(flags), data.encode() or None), f"mount {target}")
+    check(_libc.mount(source.encode(), target.encode(), fstype.encode() or None, ctypes.c_ulong(flags), data.encode() or None), f"mount {target}")
 
 
 def _bind(path: str, root: str, *, writable: bool = False) -> None:
@@ -124,7 +125,7 @@ def _dev(cfg: dict, root: str) -> None:
 def enter(root: str) -> None:
     """pivot_root into `root` and detach the host's tree, so that no path leads back to it."""
     os.chdir(root)
-    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
-    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    check(_libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
     mount("none", "/", "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
