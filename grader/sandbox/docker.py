@@ -178,7 +178,7 @@ class DockerSandbox:
             "cpu_s": request.cpu_s,
             "file_size_mb": request.file_size_mb,
             "open_files": request.open_files,
-            "seccomp": seccomp.program().hex() if s.seccomp else "",
+            "seccomp": (seccomp.compiled() or b"").hex() if s.seccomp else "",
         }
         if preload:
             entry_cfg["preload"] = list(request.job["imports"])

@@ -150,11 +150,16 @@ class ProcessSandbox:
 
 
 def isolation_warnings(settings: Settings, isolate: bool) -> list[str]:
+    """What this run's sandbox lacks, for the report."""
+    missing = [] if not settings.seccomp or seccomp.compiled() is not None else [
+        "no seccomp filter: libseccomp or its Python binding (pyseccomp) is not installed"
+    ]
     if isolate:
-        return []
+        return missing
     return [
         "no network namespace: the submission's network access was not blocked",
         "not run as an unprivileged uid: files readable by the grader were readable",
+        *missing,
     ]
 
 
@@ -179,7 +184,7 @@ def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: 
         "env": sandbox_env(s, workdir, cuda_visible_devices=request.cuda_visible_devices),
         "harness_args": [],
         # the filter compiled once by the grader; the sandbox only loads it
-        "seccomp": seccomp.program().hex() if s.seccomp else "",
+        "seccomp": (seccomp.compiled() or b"").hex() if s.seccomp else "",
     }
 
 

@@ -75,6 +75,8 @@ def build(cfg: dict, root: str) -> None:
     for path in sorted(set(cfg["expose"])):  # Python install, venv, grader/
         if os.path.exists(path) and not os.path.lexists(root + path):
             _bind(path, root)
+    if cfg["env"].get("CUDA_VISIBLE_DEVICES") and os.path.isdir("/sys"):
+        _bind("/sys", root)  # the CUDA driver and NVML read the PCI topology (read-only)
     for path in SYSTEM_EXTRA + ETC_FILES:
         if os.path.exists(path) and not os.path.lexists(root + path):
             _bind(path, root)

@@ -64,6 +64,14 @@ def program() -> bytes:
     return b"".join(chunks)
 
 
+def compiled() -> bytes | None:
+    """program(), or None where libseccomp (or its binding) is not installed."""
+    try:
+        return program()
+    except (ImportError, OSError, RuntimeError, AttributeError):
+        return None
+
+
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
