@@ -45,9 +45,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-harness_fingerprint = code_fingerprint  # the name the bench and older callers use
-
-
 def cache_key(*, fingerprint: str, plan: list[dict], device: str, backend: str, salt: str = "") -> str:
     """Changes whenever anything that can change the reference's observations changes: the task's
     files, the plan (seeds), the backend and its mode, the harness and sandbox code, Python and
@@ -135,25 +132,22 @@ class References:
 
     def get(self, task, items: list[dict], *, sandbox, settings, cuda: str, device: str) -> Observations:
         """The validated reference observations (raises ReferenceError_)."""
-        from grader.grading import request_for  # grading imports this module
-
         key = cache_key(fingerprint=task.fingerprint, plan=items, device=device, backend=backend_name(sandbox, cuda), salt=settings.seed_salt)
         with self._lock(task.id):
             cached = self.cache.get(task.id, key)
             if cached is not None and not reference_defects(task.rubric.checks, cached.by_probe, items):
                 return cached
             self.cache.discard(task.id, key)
-            obs = run_reference(task, items, sandbox=sandbox, settings=settings, cuda=cuda, request_for=request_for)
+            obs = run_reference(task, items, sandbox=sandbox, settings=settings, cuda=cuda)
             self.cache.put(task.id, key, obs)
             return obs
 
 
-def run_reference(task, items: list[dict], *, sandbox, settings, cuda: str, request_for=None) -> Observations:
+def run_reference(task, items: list[dict], *, sandbox, settings, cuda: str) -> Observations:
     """Run the reference once (no cache) and check it: a run that did not finish cleanly, or an
     observation a check reads that is not a usable value, raises ReferenceError_ naming the
     task, probe, trial and exception."""
-    if request_for is None:
-        from grader.grading import request_for
+    from grader.grading import request_for  # grading imports this module
     run = sandbox.run(request_for(task, task.spec.reference, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:
