@@ -9,9 +9,8 @@ import signal
 import subprocess
 from datetime import datetime, timezone
 
-from grader import integrity
+from grader import integrity, scoring
 from grader import judge as judging
-from grader import rubric as scoring
 from grader.models import Environment, NeedsGpu, Report, Status, Submission
 from grader.observations import Observations, parse_channel
 from grader.references import framework_versions

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-
 # Bounds of what the harness can legitimately encode (grader/harness/observe.py), with room.
 MAX_DEPTH = 16
 MAX_ITEMS = 10_000

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # Service: empty broker_url = embedded (in-process worker); database_url empty = SQLite in data_dir.
     broker_url: str = ""
     database_url: str = ""
-    # --- Service: API, queue, workers, webhooks (grader/api, grader/queue.py, workers/) ---
+    # --- Service: API, queue, workers, webhooks (grader/api, grader/service/dispatch.py, workers/) ---
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     embedded_workers: int = 2  # grading threads of `grader serve` when broker_url is empty

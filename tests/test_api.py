@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from grader.api import create_app
-from grader.queue import CeleryQueue
-from grader.store import Store
+from grader.service.api import create_app
+from grader.service.dispatch import CeleryQueue
+from grader.service.store import Store
 from tests.service_support import (
     FULL, MARKDOWN_HEAD, HTML_HEAD,
     DB_KINDS,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import VARIANTS, parse_expectation
 
-from grader import batch
-from grader.batch import Item, ManifestError, Record, ResultsError, ResultsLog
+from grader.batch import items as batch
+from grader.batch.items import Item, ManifestError, Record, ResultsError, ResultsLog
 from grader.models import CheckResult, Environment, Report, Status, Submission
 from grader.settings import Settings
 from grader.taskspec import load_task

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from grader.bench import percentile, table_rows
+from grader.batch.bench import percentile, table_rows
 
 
 def test_percentile_interpolates():

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from grader import reports
 from grader.judge import Verdict
 from grader.models import Check, Environment, Report, Rubric, Status
-from grader.rubric import score
+from grader.scoring import score
 
 
 def rubric() -> Rubric:

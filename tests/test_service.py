@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from grader import webhooks
-from grader.cluster import ClusterUnavailable, grade_via_cluster
+from grader.service import webhooks
+from grader.service.cluster import ClusterUnavailable, grade_via_cluster
 from grader.models import Submission
-from grader.queue import CeleryQueue
+from grader.service.dispatch import CeleryQueue
 from grader.settings import Settings
-from grader.store import Store
+from grader.service.store import Store
 from tests.service_support import (
     FULL, MARKDOWN_HEAD,
     DB_KINDS,
@@ -273,7 +273,7 @@ def test_worker_command_refuses_bad_input(tmp_path):
 
 def test_routing_by_the_tasks_gpu_needs():
     from grader.models import NeedsGpu
-    from grader.queue import queue_for
+    from grader.service.dispatch import queue_for
 
     spec = _spec(Settings())
     for needs, gpu_workers, expected in (("never", True, "cpu"), ("required", False, "gpu"), ("optional", True, "gpu"), ("optional", False, "cpu")):
@@ -285,7 +285,7 @@ def test_only_the_graders_own_faults_are_retried(tmp_path):
     from datetime import datetime, timezone
 
     from grader.models import Environment, Report, Status
-    from grader.queue import DONE, RETRY, SKIPPED, run_submission
+    from grader.service.worker import Outcome, run_submission
 
     class Engine:  # stands in for grader.engine.Engine: returns the statuses it is given, in order
         def __init__(self, statuses):
@@ -303,17 +303,17 @@ def test_only_the_graders_own_faults_are_retried(tmp_path):
     store.create_schema()
     flaky, _ = store.add_submission(Submission(task_id="numpy-standardize", code="a"), owner_id=None)
     engine = Engine([Status.sandbox_error, Status.sandbox_error, Status.graded])
-    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] == RETRY
+    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] is Outcome.retry
     assert store.get(flaky.id, any_owner=True).status == "queued"
-    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] == RETRY
-    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] == DONE
-    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] == SKIPPED and engine.calls == 3
+    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] is Outcome.retry
+    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] is Outcome.done
+    assert run_submission(flaky.id, store=store, engine=engine, max_retries=3)[0] is Outcome.skipped and engine.calls == 3
     broken, _ = store.add_submission(Submission(task_id="numpy-standardize", code="b"), owner_id=None)
-    assert run_submission(broken.id, store=store, engine=Engine([Status.runtime_error]), max_retries=3)[0] == DONE
+    assert run_submission(broken.id, store=store, engine=Engine([Status.runtime_error]), max_retries=3)[0] is Outcome.done
     down, _ = store.add_submission(Submission(task_id="numpy-standardize", code="c"), owner_id=None)
     always = Engine([Status.sandbox_error] * 5)
     outcomes = [run_submission(down.id, store=store, engine=always, max_retries=1)[0] for _ in range(3)]
-    assert outcomes == [RETRY, DONE, SKIPPED]
+    assert outcomes == [Outcome.retry, Outcome.done, Outcome.skipped]
     assert store.get(down.id, any_owner=True).result_status == "sandbox_error"
 
 
@@ -324,7 +324,7 @@ def test_worker_side_modules_do_not_import_torch(tmp_path):
 
     from tests.service_support import ROOT
 
-    code = "import sys, workers.jobs, grader.engine, grader.queue, grader.api; print('torch' in sys.modules, 'tensorflow' in sys.modules)"
+    code = "import sys, workers.celery_app, grader.service.jobs, grader.engine, grader.service.dispatch, grader.service.api; print('torch' in sys.modules, 'tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], env=service_env(tmp_path, broker_url="redis://127.0.0.1:1/0"), cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

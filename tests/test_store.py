@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.models import Environment, Report, Status, Submission
-from grader.store import COMPLETED, QUEUED, RUNNING, ApiKey, IdempotencyConflict, Store
+from grader.service.store import COMPLETED, QUEUED, RUNNING, ApiKey, IdempotencyConflict, Store
 from tests.service_support import DB_KINDS, database
 
 

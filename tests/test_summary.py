@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from grader import summary
-from grader.batch import Record
+from grader.batch import summary
+from grader.batch.items import Record
 from grader.models import CheckResult, Environment, Report, Status
 
 CHECKS = [("shape", 1.0), ("values", 3.0)]

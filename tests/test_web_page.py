@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from grader.api import create_app
-from grader.store import Store
+from grader.service.api import create_app
+from grader.service.store import Store
 from tests.service_support import FULL, HTML_HEAD, REFERENCE, ServerThread
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

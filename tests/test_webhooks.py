@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from grader import webhooks
+from grader.service import webhooks
 from grader.settings import Settings
-from grader.store import Store
+from grader.service.store import Store
 from tests.service_support import Receiver
 from tests.test_store import _report, _sub
 
@@ -127,7 +127,7 @@ def test_an_embedded_server_restarting_still_delivers_what_it_owed(tmp_path):
     delivered when it starts again; delivered and given-up ones are not sent again."""
     from datetime import timedelta
 
-    from grader.queue import EmbeddedQueue
+    from grader.service.dispatch import EmbeddedQueue
 
     settings = Settings(data_dir=tmp_path, webhook_secret=SECRET, webhook_max_attempts=3, webhook_timeout_s=5)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")

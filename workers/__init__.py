@@ -1,1 +1,1 @@
-"""Celery app and jobs of the grading cluster (`grader worker` runs them)."""
+"""Deployment entry points of the grading cluster: the Celery app `celery -A workers.celery_app` loads."""

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.harness.__main__ import WARM_LINE
-from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox import seccomp
+from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.cgroups import Cgroup
 from grader.settings import PROJECT_ROOT, Settings
 

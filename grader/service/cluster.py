@@ -6,9 +6,9 @@ import time
 from typing import Iterable, Iterator
 
 from grader.models import Report, Submission
-from grader.queue import CeleryQueue, QueueUnavailable
+from grader.service.dispatch import CeleryQueue, QueueUnavailable
+from grader.service.store import Store
 from grader.settings import Settings
-from grader.store import Store
 from grader.taskspec import load_task
 
 

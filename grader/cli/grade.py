@@ -12,39 +12,15 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import reports
+from grader.cli.common import fail, load_settings, task_or_fail
 from grader.engine import Engine
 from grader.models import Status, Submission
 from grader.packs import combine, load_packs
 from grader.settings import Settings
 from grader.submissions import SubmissionRejected, read_submission
-from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_all, load_task
+from grader.taskspec import TaskInvalid, load_all
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="dlgrader: grade deep-learning interview code.")
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    """One clear line for the user, exit 2."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        _fail(f"bad configuration: {exc}")
-        raise  # unreachable
-
-
-def _task(task_id: str, settings: Settings) -> Task:
-    try:
-        return load_task(task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir)
-    except TaskNotFound:
-        _fail(f"unknown task {task_id!r} (see `grader tasks`)")
-    except TaskInvalid as exc:
-        _fail(str(exc))
-    raise AssertionError("unreachable")
+app = typer.Typer()
 
 
 def _engine(settings: Settings) -> Engine:
@@ -54,11 +30,11 @@ def _engine(settings: Settings) -> Engine:
 @app.command()
 def tasks(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """List the interview tasks."""
-    s = _settings()
+    s = load_settings()
     try:
         all_tasks = load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
     except TaskInvalid as exc:
-        _fail(str(exc))
+        fail(str(exc))
     rows = [
         {
             "id": t.id,
@@ -84,7 +60,7 @@ def tasks(as_json: bool = typer.Option(False, "--json", help="machine-readable o
 @app.command()
 def show(task_id: str = typer.Argument(..., metavar="TASK")) -> None:
     """Print a task's statement and starter code (never the reference)."""
-    t = _task(task_id, _settings())
+    t = task_or_fail(task_id, load_settings())
     print(t.spec.statement.rstrip())
     print("\n## Starter code\n\n```python")
     print(t.spec.starter.rstrip())
@@ -101,12 +77,12 @@ def grade_cmd(
     candidate_view: bool = typer.Option(False, "--candidate-view", help="drop hidden checks' details (safe to share)"),
 ) -> None:
     """Grade FILE against TASK; exit 0 whenever a report was produced, whatever the score."""
-    s = _settings()
-    t = _task(task_id, s)
+    s = load_settings()
+    t = task_or_fail(task_id, s)
     try:
         sub = read_submission(file, task_id=t.id, max_kib=s.max_submission_kib, candidate_id=candidate)
     except SubmissionRejected as exc:
-        _fail(str(exc))
+        fail(str(exc))
     with _engine(s) as engine:
         report = engine.grade(sub, task=t)
     if candidate_view:
@@ -136,11 +112,11 @@ def _print_summary(report) -> None:
 @app.command()
 def packs(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """List the interview packs (ordered task sets with a time budget)."""
-    s = _settings()
+    s = load_settings()
     try:
         all_packs = load_packs(s.tasks_dir)
     except TaskInvalid as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(json.dumps([p.model_dump() for p in all_packs], indent=2))
         return
@@ -158,15 +134,15 @@ def grade_pack(
     candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
 ) -> None:
     """Grade a candidate's pack: DIR/<task-id>.py for each task; a missing file scores 0."""
-    s = _settings()
+    s = load_settings()
     try:
         pack = next((p for p in load_packs(s.tasks_dir) if p.id == pack_id), None)
     except TaskInvalid as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if pack is None:
-        _fail(f"unknown pack {pack_id!r} (see `grader packs`)")
+        fail(f"unknown pack {pack_id!r} (see `grader packs`)")
     if not folder.is_dir():
-        _fail(f"{folder}: not a folder")
+        fail(f"{folder}: not a folder")
     subs = {}
     for tid in pack.tasks:
         path = folder / f"{tid}.py"
@@ -174,10 +150,10 @@ def grade_pack(
             try:
                 subs[tid] = read_submission(path, task_id=tid, max_kib=s.max_submission_kib, candidate_id=candidate)
             except SubmissionRejected as exc:
-                _fail(str(exc))
+                fail(str(exc))
     if not subs:
-        _fail(f"{folder}: none of {', '.join(f'{t}.py' for t in pack.tasks)} found")
-    tasks = {tid: _task(tid, s) for tid in pack.tasks}
+        fail(f"{folder}: none of {', '.join(f'{t}.py' for t in pack.tasks)} found")
+    tasks = {tid: task_or_fail(tid, s) for tid in pack.tasks}
     with _engine(s) as engine:
         graded = {tid: engine.grade(sub, task=tasks[tid]) for tid, sub in subs.items()}
     result = combine(pack, graded, {tid: t.rubric.max_score for tid, t in tasks.items()}, candidate_id=candidate)
@@ -191,17 +167,17 @@ def selfcheck(
 ) -> None:
     """Check the task library on a backend: each reference runs twice (uncached) and must give the
     same usable observations, then gets full marks; each starter gets less. Exit 1 otherwise."""
-    s = _settings()
+    s = load_settings()
     if sandbox is not None:
         if sandbox not in ("pool", "process", "docker"):
-            _fail(f"unknown sandbox {sandbox!r}: use pool, process or docker")
+            fail(f"unknown sandbox {sandbox!r}: use pool, process or docker")
         s = s.model_copy(update={"sandbox": sandbox})
     engine = _engine(s)
     ids = task_ids or [t.id for t in load_all(tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)]
     failures = 0
     print(f"selfcheck on the {s.sandbox} backend")
     for tid in ids:
-        t = _task(tid, s)
+        t = task_or_fail(tid, s)
         defects = engine.check_reference(t)
         if defects:
             failures += 1
@@ -219,10 +195,3 @@ def selfcheck(
         print(f"{failures} self-check failure(s)", file=sys.stderr)
         raise typer.Exit(1)
 
-
-# Commands defined in their own modules register themselves on `app`.
-from grader import cli_batch, cli_service  # noqa: E402,F401
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()

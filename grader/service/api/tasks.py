@@ -6,7 +6,7 @@ import threading
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from grader.api.auth import owner
+from grader.service.api.auth import owner
 from grader.settings import Settings
 from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_task, task_ids
 

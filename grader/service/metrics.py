@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from grader.store import LATENCY_BUCKETS_S
+from grader.service.store import LATENCY_BUCKETS_S
 
 log = logging.getLogger(__name__)
 

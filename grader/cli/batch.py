@@ -1,5 +1,5 @@
 """`grader batch` (registered on the main CLI app): grade a cohort into DIR/results.{jsonl,csv} and
-DIR/summary.html. The logic lives in grader/batch.py and grader/summary.py; this is the edge."""
+DIR/summary.html. The logic lives in grader/batch/items.py and grader/batch/summary.py; this is the edge."""
 
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from grader import batch, summary
-from grader.cli import _fail, _settings, app
+from grader.batch import items as batch
+from grader.batch import summary
+from grader.cli.common import fail, load_settings
 from grader.models import Status
 from grader.taskspec import TaskInvalid, TaskNotFound, load_task
+
+app = typer.Typer()
 
 err = Console(stderr=True)
 
@@ -60,9 +63,9 @@ def _cluster(settings, *, local: bool):
     if not settings.broker_url or local:
         return None
     try:
-        from grader.cluster import grade_via_cluster
+        from grader.service.cluster import grade_via_cluster
     except ImportError as exc:
-        _fail(f"GRADER_BROKER_URL is set but the cluster client is unavailable ({exc}); pass --local")
+        fail(f"GRADER_BROKER_URL is set but the cluster client is unavailable ({exc}); pass --local")
     return grade_via_cluster
 
 
@@ -81,30 +84,30 @@ def batch_cmd(
     resume: bool = typer.Option(False, "--resume", help="continue into a DIR that already has results.jsonl"),
     local: bool = typer.Option(False, "--local", help="grade here even when GRADER_BROKER_URL is set"),
 ) -> None:
-    s = _settings()
+    s = load_settings()
     try:
         items = batch.load_items(source, task_id)
     except batch.ManifestError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     max_scores: dict[str, float] = {}
     for it in items:
         if it.task_id not in max_scores:
             try:
                 max_scores[it.task_id] = load_task(it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir).rubric.max_score
             except TaskNotFound:
-                _fail((f"{it.where}: " if it.where else "") + f"unknown task {it.task_id!r} (see `grader tasks`)")
+                fail((f"{it.where}: " if it.where else "") + f"unknown task {it.task_id!r} (see `grader tasks`)")
             except TaskInvalid as exc:
-                _fail(str(exc))
+                fail(str(exc))
     cluster = _cluster(s, local=local)
     if out.exists() and not out.is_dir():
-        _fail(f"{out}: exists and is not a folder")
+        fail(f"{out}: exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         log = batch.ResultsLog(out / batch.LOG_NAME, resume=resume)
     except batch.ResultsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"{out}: cannot write results ({exc.strerror})")
+        fail(f"{out}: cannot write results ({exc.strerror})")
     if log.dropped_partial:
         err.print("note: ignored an incomplete last line in results.jsonl (a run killed mid-write); it will be redone", highlight=False)
     records = list(log.previous)
@@ -187,13 +190,13 @@ def bench_cmd(
     p50/p95 latency, throughput, peak memory and the ratio to the naive way (table, then JSON)."""
     from rich.table import Table
 
-    from grader import bench
+    from grader.batch import bench
 
-    s = _settings()
+    s = load_settings()
     skipped = {x.strip() for x in skip.split(",") if x.strip()}
     bad = skipped - {"naive", "celery", "docker", "gpu"}
     if bad:
-        _fail(f"--skip: unknown path(s) {', '.join(sorted(bad))}; choose from naive, celery, docker, gpu")
+        fail(f"--skip: unknown path(s) {', '.join(sorted(bad))}; choose from naive, celery, docker, gpu")
     result = bench.run(s, n=n, naive_n=naive_n, jobs=jobs, skip=skipped, progress=lambda m: err.print(f"[dim]bench:[/dim] {m}"))
     table = Table("path", "task", "p50 ms", "p95 ms", "per s", "peak PSS MB", "p50 vs naive", "statuses")
     for row in bench.table_rows(result):

@@ -8,7 +8,9 @@ from typing import Optional
 
 import typer
 
-from grader.cli import _fail, _settings, app
+from grader.cli.common import fail, load_settings
+
+app = typer.Typer()
 
 keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys (only a hash of each key is stored).")
 app.add_typer(keys_app, name="keys")
@@ -22,9 +24,9 @@ def serve(
     """Run the REST API. Without GRADER_BROKER_URL it also grades, in-process (SQLite, no Redis)."""
     import uvicorn
 
-    from grader.api import create_app
+    from grader.service.api import create_app
 
-    s = _settings()
+    s = load_settings()
     host, port = host or s.api_host, port or s.api_port
     mode = f"broker mode ({_redacted(s.broker_url)}): `grader worker` processes grade" if s.broker_url else f"embedded mode: {s.embedded_workers} grading thread(s) in this process"
     typer.echo(f"dlgrader API on http://{host}:{port} — {mode}", err=True)
@@ -41,26 +43,26 @@ def worker(
     """Run a Celery worker that grades queued submissions (needs GRADER_BROKER_URL)."""
     if gpu is not None:
         if not re.fullmatch(r"\d+(,\d+)*", gpu):
-            _fail(f"--gpu {gpu!r}: expected GPU indexes like 0 or 0,1")
-        # Before Settings() is read by the Celery app; the worker itself never touches CUDA.
-        os.environ["GRADER_GPU_DEVICES"] = gpu
-    s = _settings()
+            fail(f"--gpu {gpu!r}: expected GPU indexes like 0 or 0,1")
+    s = load_settings()
+    if gpu is not None:  # the sandboxes' CUDA_VISIBLE_DEVICES; the worker itself never touches CUDA
+        s = s.model_copy(update={"gpu_devices": gpu})
     if not s.broker_url:
-        _fail("GRADER_BROKER_URL is not set; a worker needs Redis (or run `grader serve`, which grades in-process)")
+        fail("GRADER_BROKER_URL is not set; a worker needs Redis (or run `grader serve`, which grades in-process)")
     chosen = [q.strip() for q in (queues or ("gpu,cpu" if gpu is not None else "cpu")).split(",") if q.strip()]
     bad = [q for q in chosen if q not in ("gpu", "cpu")]
     if bad or not chosen:
-        _fail(f"--queues: unknown queue(s) {', '.join(bad) or '(none)'}; choose from gpu, cpu")
+        fail(f"--queues: unknown queue(s) {', '.join(bad) or '(none)'}; choose from gpu, cpu")
     if "gpu" in chosen and not s.gpu_devices:
         typer.echo("warning: consuming the gpu queue without --gpu: GPU tasks will run on the CPU", err=True)
     if s.visibility_timeout_s < 2 * s.timeout_s + 60:  # a grading runs the reference, then the candidate
         typer.echo(f"warning: GRADER_VISIBILITY_TIMEOUT_S={s.visibility_timeout_s} is below the longest grading; "
                    "a slow job may be redelivered to a second worker (it is graded once, but twice the work)", err=True)
     if pool not in ("threads", "solo"):
-        _fail(f"--pool {pool!r}: choose threads or solo")
-    from workers.celery_app import app as celery_app
+        fail(f"--pool {pool!r}: choose threads or solo")
+    from grader.service.celery_app import make_worker_app
 
-    celery_app.worker_main([
+    make_worker_app(s).worker_main([
         "worker", "--queues", ",".join(chosen), "--pool", pool, "--concurrency", str(1 if pool == "solo" else concurrency),
         "--hostname", f"grader-{'-'.join(chosen)}-{os.getpid()}@%h", "--loglevel", "INFO",
         "--without-gossip", "--without-mingle",
@@ -70,16 +72,16 @@ def worker(
 @keys_app.command("create")
 def keys_create(name: str = typer.Option(..., "--name", help="who the key is for")) -> None:
     """Create an API key and print it (once; only its hash is stored)."""
-    from grader.store import Store
+    from grader.service.store import Store
 
     if not name.strip():
-        _fail("--name must not be empty")
-    store = Store.from_settings(_settings())
+        fail("--name must not be empty")
+    store = Store.from_settings(load_settings())
     try:
         store.create_schema()
         key = store.create_key(name.strip())
     except Exception as exc:  # noqa: BLE001 - one line for the user
-        _fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
         store.close()
     typer.echo(key.key)
@@ -89,9 +91,9 @@ def keys_create(name: str = typer.Option(..., "--name", help="who the key is for
 @keys_app.command("list")
 def keys_list() -> None:
     """List API keys (name, prefix, creation time)."""
-    from grader.store import Store
+    from grader.service.store import Store
 
-    store = Store.from_settings(_settings())
+    store = Store.from_settings(load_settings())
     try:
         store.create_schema()
         for k in store.keys():

@@ -9,8 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from grader.api import health, submissions, tasks
-from grader.api.errors import validation_message
+from grader.service.api import health, submissions, tasks
+from grader.service.api.errors import validation_message
 from grader.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -18,8 +18,8 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(settings: Settings, *, store=None, queue=None, engine_factory=None) -> FastAPI:
     """The API; store and queue are built from settings unless passed in."""
-    from grader.queue import make_queue
-    from grader.store import Store
+    from grader.service.dispatch import make_queue
+    from grader.service.store import Store
 
     store = store or Store.from_settings(settings)
     if queue is None:

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grader import reports
-from grader.api.auth import owner
-from grader.api.errors import validation_message
-from grader.queue import QueueUnavailable
-from grader.store import COMPLETED, QUEUED, IdempotencyConflict, SubmissionRow
+from grader.service.api.auth import owner
+from grader.service.api.errors import validation_message
+from grader.service.dispatch import QueueUnavailable
+from grader.service.store import COMPLETED, QUEUED, IdempotencyConflict, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
 from grader.taskspec import TaskInvalid, TaskNotFound
 

@@ -1,32 +1,24 @@
-"""Where stored submissions go to be graded: routing (gpu/cpu, interactive before batch), the
-grading step every worker runs, and the two dispatchers — embedded threads or the Celery cluster."""
+"""Where stored submissions go to be graded: routing (gpu/cpu, interactive before batch) and the two
+dispatchers — threads in the API process, or the Celery cluster. The grading step both run is in
+grader/service/worker.py."""
 
 from __future__ import annotations
 
 import itertools
 import logging
-import platform
 import queue as stdlib_queue
 import threading
 from datetime import datetime, timezone
 from typing import Callable
 
-from grader import webhooks
-from grader.models import Environment, NeedsGpu, Report, Status, TaskSpec
+from grader.models import NeedsGpu, TaskSpec
+from grader.service import webhooks
+from grader.service.celery_app import GRADE_JOB, PRIORITY, PRIORITY_STEPS, QUEUES, SEP, make_celery
+from grader.service.store import Store
+from grader.service.worker import Outcome, run_submission
 from grader.settings import Settings
-from grader.store import COMPLETED, Store
-from grader.taskspec import TaskInvalid, TaskNotFound
 
 log = logging.getLogger(__name__)
-
-QUEUES = ("gpu", "cpu")
-# Redis priorities: 0 is served first (kombu orders its per-priority lists ascending).
-PRIORITY = {"interactive": 0, "batch": 9}
-PRIORITY_STEPS = [0, 3, 6, 9]
-SEP = ":"
-
-# Outcomes of run_submission.
-DONE, SKIPPED, RETRY = "completed", "skipped", "retry"
 
 
 class QueueUnavailable(RuntimeError):
@@ -38,39 +30,6 @@ def queue_for(spec: TaskSpec, *, gpu_workers: bool) -> str:
     if spec.needs_gpu is NeedsGpu.required or (spec.needs_gpu is NeedsGpu.optional and gpu_workers):
         return "gpu"
     return "cpu"
-
-
-def error_report(row, message: str) -> Report:
-    """A sandbox_error report for failures that happen before the engine could produce one."""
-    return Report(
-        task_id=row.task_id, task_version="?", candidate_id=row.candidate_id, status=Status.sandbox_error,
-        score=None, max_score=0, checks=[], message=message, duration_s=0.0,
-        environment=Environment(python=platform.python_version()),
-        submission_sha256=row.submission().sha256, graded_at=datetime.now(timezone.utc),
-    )
-
-
-def run_submission(submission_id: str, *, store: Store, engine, max_retries: int) -> tuple[str, object]:
-    """Grade a stored submission once: (DONE, row) when this call saved its report, (SKIPPED, None)
-    when it was already completed or is unknown, (RETRY, row) on the grader's own fault
-    (sandbox_error) while attempts remain. The candidate's failures are final results."""
-    row = store.start(submission_id)
-    if row is None:
-        return SKIPPED, None
-    final = row.attempts > max_retries
-    try:
-        task = engine.task(row.task_id)
-        report = engine.grade(row.submission(), task=task)
-    except (TaskNotFound, TaskInvalid) as exc:
-        report = error_report(row, f"task unavailable: {exc}")
-        final = True
-    except Exception as exc:  # noqa: BLE001 - the grader's fault; retried, then reported
-        log.exception("grading %s failed", submission_id)
-        report = error_report(row, f"grader failure: {type(exc).__name__}: {exc}")
-    if report.status is Status.sandbox_error and not final:
-        store.requeue(submission_id)
-        return RETRY, row
-    return (DONE, row) if store.complete(submission_id, report) else (SKIPPED, None)
 
 
 class EmbeddedQueue:
@@ -117,9 +76,9 @@ class EmbeddedQueue:
                 log.exception("embedded job %s failed; retrying", sid)
                 self._later(self.settings.job_retry_delay_s, lambda sid=sid: self._put(sid, "interactive"))
                 continue
-            if outcome == RETRY:
+            if outcome is Outcome.retry:
                 self._later(self.settings.job_retry_delay_s, lambda sid=sid, p=row.priority: self._put(sid, p))
-            elif outcome == DONE and row.callback_url:
+            elif outcome is Outcome.done and row.callback_url:
                 self._later(0, lambda sid=sid: self._deliver(sid, 1))
 
     def _deliver(self, submission_id: str, attempt: int) -> None:
@@ -160,8 +119,6 @@ class CeleryQueue:
     """Broker mode: jobs go to Redis; separate `grader worker` processes grade them."""
 
     def __init__(self, settings: Settings) -> None:
-        from workers.celery_app import make_celery
-
         self.settings = settings
         self.app = make_celery(settings)
 
@@ -175,7 +132,7 @@ class CeleryQueue:
 
         try:
             self.app.send_task(
-                "workers.jobs.grade_submission", args=[submission_id],
+                GRADE_JOB, args=[submission_id],
                 queue=queue_for(spec, gpu_workers=self.settings.gpu_workers), priority=PRIORITY[priority],
                 ignore_result=True,  # the database holds the report; don't subscribe to the result backend
             )
@@ -216,6 +173,3 @@ def make_queue(settings: Settings, *, store: Store, engine_factory: Callable[[],
     if settings.broker_url:
         return CeleryQueue(settings)
     return EmbeddedQueue(store=store, settings=settings, engine_factory=engine_factory)
-
-
-__all__ = ["COMPLETED", "CeleryQueue", "EmbeddedQueue", "QueueUnavailable", "make_queue", "queue_for", "run_submission"]

@@ -201,7 +201,7 @@ class CeleryCluster:
         self.settings = Settings(**{"data_dir": settings.data_dir, "broker_url": self.env["GRADER_BROKER_URL"], "database_url": self.env["GRADER_DATABASE_URL"]})
 
     def path(self):
-        from grader.cluster import grade_via_cluster
+        from grader.service.cluster import grade_via_cluster
 
         def one(sub: Submission) -> Report:
             return next(grade_via_cluster(self.settings, [sub], priority="interactive", poll_s=0.005))[1]

@@ -16,7 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.batch import Record
+    from grader.batch.items import Record
 
 BINS = 10  # histogram: 0–10 %, 10–20 %, …, 90–100 % (100 % falls in the last bin)
 NOT_SCORED = ("sandbox_error", "rejected")  # no score: the grader's fault, or no readable file

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from grader.metrics import registry
+from grader.service.metrics import registry
 
 router = APIRouter(tags=["health"])
 

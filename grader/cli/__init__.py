@@ -1,0 +1,16 @@
+"""The `grader` command. Each command group lives in its own module with its own Typer app; this
+module only merges them (they import grader.cli.common, never this module)."""
+
+from __future__ import annotations
+
+import typer
+
+from grader.cli import batch, grade, service
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="dlgrader: grade deep-learning interview code.")
+for group in (grade, batch, service):
+    app.add_typer(group.app)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,37 @@
+"""What every command module shares: one-line failures, settings, tasks. Imports nothing of the CLI."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from grader.settings import Settings
+from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_task
+
+err = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    """One clear line for the user, exit 2."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    raise typer.Exit(2)
+
+
+def load_settings() -> Settings:
+    """The configuration from GRADER_* variables, or a one-line failure naming what is wrong."""
+    try:
+        return Settings()
+    except ValueError as exc:
+        fail(f"bad configuration: {exc}")
+
+
+def task_or_fail(task_id: str, s: Settings) -> Task:
+    """A loaded task, or a one-line failure."""
+    try:
+        return load_task(task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
+    except TaskNotFound:
+        fail(f"unknown task {task_id!r} (see `grader tasks`)")
+    except TaskInvalid as exc:
+        fail(str(exc))

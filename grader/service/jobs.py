@@ -1,0 +1,90 @@
+"""The Celery jobs: grade a stored submission by id, deliver its webhook. Both are idempotent.
+`register` binds them to an app and a configuration; the worker's resources (one Store, one
+Engine) are created on first use and shared by the worker's threads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import Celery
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import SQLAlchemyError
+
+from grader.service import webhooks
+from grader.service.celery_app import GRADE_JOB, WEBHOOK_JOB
+from grader.service.worker import Outcome, run_submission
+from grader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Resources:
+    """This worker process's Store and Engine, created on first use (thread-safe)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._store = None
+        self._engine = None
+
+    def store(self):
+        from grader.service.store import Store
+
+        with self._lock:
+            if self._store is None:
+                s = Store.from_settings(self.settings)
+                s.create_schema()
+                self._store = s
+            return self._store
+
+    def engine(self):
+        from grader import salt
+        from grader.engine import Engine
+
+        db = self.store()  # outside the lock: store() takes it too
+        with self._lock:
+            if self._engine is None:
+                # the database's salt, shared by every worker
+                self._engine = Engine(salt.resolve(self.settings, store=db))
+            return self._engine
+
+
+def _queue_of(request) -> str:
+    return (request.delivery_info or {}).get("routing_key") or "cpu"
+
+
+def register(app: Celery, settings: Settings) -> Resources:
+    """Register both jobs on `app`; returns the resources they use."""
+    res = Resources(settings)
+
+    @app.task(bind=True, name=GRADE_JOB, max_retries=None)
+    def grade_submission(self, submission_id: str) -> str:
+        """Grade one submission unless it is already graded; retry only the grader's own faults."""
+        try:
+            outcome, row = run_submission(
+                submission_id, store=res.store(), engine=res.engine(), max_retries=settings.job_max_retries
+            )
+        except (SQLAlchemyError, BrokerError, ConnectionError) as exc:
+            if self.request.retries >= settings.job_max_retries:
+                raise
+            raise self.retry(exc=exc, countdown=settings.job_retry_delay_s)
+        if outcome is Outcome.retry:
+            raise self.retry(countdown=settings.job_retry_delay_s)
+        if outcome is Outcome.done and row.callback_url:
+            try:
+                deliver_webhook.apply_async(args=[submission_id, 1], queue=_queue_of(self.request))
+            except Exception:  # noqa: BLE001 - a notification never fails or re-runs the grading
+                log.exception("could not schedule the webhook of %s", submission_id)
+        return outcome.value
+
+    @app.task(bind=True, name=WEBHOOK_JOB, max_retries=None, ignore_result=True)
+    def deliver_webhook(self, submission_id: str, attempt: int) -> None:
+        """One webhook attempt; the next one is a new job after an exponential, jittered countdown."""
+        delay = webhooks.deliver(submission_id, attempt, store=res.store(), settings=settings)
+        if delay is not None:
+            deliver_webhook.apply_async(
+                args=[submission_id, attempt + 1], countdown=delay, queue=_queue_of(self.request)
+            )
+
+    return res

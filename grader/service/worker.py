@@ -1,0 +1,56 @@
+"""The grading step every worker runs, embedded thread or Celery job: take a stored submission,
+grade it once, save the report, and say what happened."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from grader.models import Environment, Report, Status
+from grader.service.store import Store
+from grader.taskspec import TaskInvalid, TaskNotFound
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    """What one run_submission call did."""
+
+    done = "completed"  # this call saved the report
+    skipped = "skipped"  # already completed, or unknown
+    retry = "retry"  # the grader's own fault, attempts remain
+
+
+def error_report(row, message: str) -> Report:
+    """A sandbox_error report for failures that happen before the engine could produce one."""
+    return Report(
+        task_id=row.task_id, task_version="?", candidate_id=row.candidate_id, status=Status.sandbox_error,
+        score=None, max_score=0, checks=[], message=message, duration_s=0.0,
+        environment=Environment(python=platform.python_version()),
+        submission_sha256=row.submission().sha256, graded_at=datetime.now(timezone.utc),
+    )
+
+
+def run_submission(submission_id: str, *, store: Store, engine, max_retries: int) -> tuple[Outcome, object]:
+    """Grade a stored submission once: (Outcome.done, row) when this call saved its report, (Outcome.skipped, None)
+    when it was already completed or is unknown, (Outcome.retry, row) on the grader's own fault
+    (sandbox_error) while attempts remain. The candidate's failures are final results."""
+    row = store.start(submission_id)
+    if row is None:
+        return Outcome.skipped, None
+    final = row.attempts > max_retries
+    try:
+        task = engine.task(row.task_id)
+        report = engine.grade(row.submission(), task=task)
+    except (TaskNotFound, TaskInvalid) as exc:
+        report = error_report(row, f"task unavailable: {exc}")
+        final = True
+    except Exception as exc:  # noqa: BLE001 - the grader's fault; retried, then reported
+        log.exception("grading %s failed", submission_id)
+        report = error_report(row, f"grader failure: {type(exc).__name__}: {exc}")
+    if report.status is Status.sandbox_error and not final:
+        store.requeue(submission_id)
+        return Outcome.retry, row
+    return (Outcome.done, row) if store.complete(submission_id, report) else (Outcome.skipped, None)
