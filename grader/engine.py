@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from grader import grading, salt
 from grader.judge import judge
@@ -36,7 +36,9 @@ def make_sandbox(settings: Settings) -> Sandbox:
 class Engine:
     """Thread-safe: grade() may be called from several threads at once (batch, embedded worker)."""
 
-    def __init__(self, settings: Settings, *, sandbox: Sandbox | None = None, cache: ReferenceCache | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, sandbox: Sandbox | None = None, cache: ReferenceCache | None = None
+    ) -> None:
         """settings.seed_salt unset: the data dir's generated salt (the service resolves the
         database's first, grader/salt.py)."""
         settings = salt.resolve(settings)
@@ -54,7 +56,9 @@ class Engine:
         """The task, loaded once (raises TaskNotFound / TaskInvalid)."""
         with self._lock:
             if task_id not in self._tasks:
-                self._tasks[task_id] = load_task(task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir)
+                self._tasks[task_id] = load_task(
+                    task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir
+                )
             return self._tasks[task_id]
 
     def gpu_for(self, task: Task) -> str:
@@ -65,18 +69,37 @@ class Engine:
 
     def grade(self, submission: Submission, *, task: Task | None = None) -> Report:
         """Grade one submission: plan, pick the device, get the checked reference, run, judge."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         task = task or self.task(submission.task_id)
         items = grading.plan(task, salt=self.settings.seed_salt)
         cuda = self.gpu_for(task)
         device = grading.device_label(cuda)
         if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
-            return grading.failed(task, submission, Status.sandbox_error, "this task needs a GPU and this worker has none", device=device, started=started)
+            return grading.failed(
+                task,
+                submission,
+                Status.sandbox_error,
+                "this task needs a GPU and this worker has none",
+                device=device,
+                started=started,
+            )
         try:
-            reference = self.references.get(task, items, sandbox=self.sandbox, settings=self.settings, cuda=cuda, device=device)
+            reference = self.references.get(
+                task, items, sandbox=self.sandbox, settings=self.settings, cuda=cuda, device=device
+            )
         except ReferenceError_ as exc:
             return grading.failed(task, submission, Status.sandbox_error, str(exc), device=device, started=started)
-        return grading.grade(task, submission, items=items, reference=reference, cuda=cuda, device=device, sandbox=self.sandbox, settings=self.settings, started=started)
+        return grading.grade(
+            task,
+            submission,
+            items=items,
+            reference=reference,
+            cuda=cuda,
+            device=device,
+            sandbox=self.sandbox,
+            settings=self.settings,
+            started=started,
+        )
 
     def check_reference(self, task: Task) -> list[str]:
         """Run the reference twice, uncached, on this engine's backend; what makes it untrustworthy
@@ -102,7 +125,7 @@ class Engine:
         if close is not None:
             close()
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self
 
     def __exit__(self, *exc) -> None:

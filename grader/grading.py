@@ -7,7 +7,7 @@ import hashlib
 import platform
 import signal
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from grader import integrity, scoring
 from grader import judge as judging
@@ -42,14 +42,17 @@ def gpu_for(task: Task, settings: Settings, turn: int) -> str:
 
 @functools.cache
 def device_label(cuda_visible_devices: str) -> str:
-    """"cpu", or the GPU model read with nvidia-smi (never by initialising CUDA in this process)."""
+    """ "cpu", or the GPU model read with nvidia-smi (never by initialising CUDA in this process)."""
     if not cuda_visible_devices:
         return "cpu"
     first = cuda_visible_devices.split(",")[0].strip()
     try:
         out = subprocess.run(
             ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", first],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         name = out.stdout.strip().splitlines()[0]
     except (OSError, subprocess.SubprocessError, IndexError):
@@ -79,7 +82,9 @@ def request_for(task: Task, code: str, items: list[dict], settings: Settings, cu
 
 def environment(device: str = "cpu") -> Environment:
     v = framework_versions()
-    return Environment(python=platform.python_version(), torch=v["torch"], tensorflow=v["tensorflow"], numpy=v["numpy"], device=device)
+    return Environment(
+        python=platform.python_version(), torch=v["torch"], tensorflow=v["tensorflow"], numpy=v["numpy"], device=device
+    )
 
 
 def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
@@ -88,13 +93,27 @@ def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
         return Status.sandbox_error, f"sandbox error: {run.sandbox_error}"
     if not obs.ready and not obs.tampered:
         # The submission's code had not run yet: the grader's own setup failed or was too slow.
-        why = "timed out" if run.timed_out else "ran out of memory" if run.memory_exceeded else f"exit {run.exit_code}, signal {run.signal}"
-        return Status.sandbox_error, f"sandbox error: the harness failed before running the submission ({why}): {run.stderr.strip()[-300:]}"
+        why = (
+            "timed out"
+            if run.timed_out
+            else "ran out of memory"
+            if run.memory_exceeded
+            else f"exit {run.exit_code}, signal {run.signal}"
+        )
+        return (
+            Status.sandbox_error,
+            f"sandbox error: the harness failed before running the submission ({why}): {run.stderr.strip()[-300:]}",
+        )
     if obs.tampered:
-        return Status.runtime_error, f"the submission wrote to the grader's observation channel ({obs.tampered}); no points awarded"
+        return (
+            Status.runtime_error,
+            f"the submission wrote to the grader's observation channel ({obs.tampered}); no points awarded",
+        )
     if obs.compile_error:
         ce = obs.compile_error
-        return Status.compile_error, f"syntax error on line {ce['line']}: {ce['message']}" + (f"\n    {ce['text'].strip()}" if ce["text"] else "")
+        return Status.compile_error, f"syntax error on line {ce['line']}: {ce['message']}" + (
+            f"\n    {ce['text'].strip()}" if ce["text"] else ""
+        )
     errors = [o["error"]["type"] for p in obs.by_probe.values() for o in p.values() if "error" in o]
     if run.memory_exceeded or "MemoryError" in errors or (obs.import_error or {}).get("type") == "MemoryError":
         return Status.memory_exceeded, "the submission exceeded its memory limit"
@@ -108,11 +127,25 @@ def status_of(run: RunResult, obs: Observations) -> tuple[Status, str]:
         name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ else str(run.signal)
         return Status.crashed, f"the submission's process was killed by signal {name}"
     if not obs.done:
-        return Status.runtime_error, f"the submission's process exited before grading finished (exit code {run.exit_code})"
+        return (
+            Status.runtime_error,
+            f"the submission's process exited before grading finished (exit code {run.exit_code})",
+        )
     return Status.graded, ""
 
 
-def grade(task: Task, submission: Submission, *, items: list[dict], reference: Observations, cuda: str, device: str, sandbox: Sandbox, settings: Settings, started: datetime) -> Report:
+def grade(
+    task: Task,
+    submission: Submission,
+    *,
+    items: list[dict],
+    reference: Observations,
+    cuda: str,
+    device: str,
+    sandbox: Sandbox,
+    settings: Settings,
+    started: datetime,
+) -> Report:
     """Run the candidate under the planned probes and judge it against the (validated)
     reference observations; every failure of the candidate becomes a status. Called by Engine,
     which plans, picks the device and provides the reference once."""
@@ -127,12 +160,16 @@ def grade(task: Task, submission: Submission, *, items: list[dict], reference: O
         if obs.tampered or obs.compile_error or obs.import_error:
             verdicts[check.id] = judging.Verdict(False, "the submission " + _NOT_RUN[status], "not_run")
         else:
-            verdicts[check.id] = judging.judge(check, obs.by_probe.get(check.probe, {}), reference.by_probe.get(check.probe, {}))
+            verdicts[check.id] = judging.judge(
+                check, obs.by_probe.get(check.probe, {}), reference.by_probe.get(check.probe, {})
+            )
     results, total = scoring.score(task.rubric, verdicts)
     return _report(task, submission, status, message, total, results, run, env, started)
 
 
-def failed(task: Task, submission: Submission, status: Status, message: str, *, device: str, started: datetime) -> Report:
+def failed(
+    task: Task, submission: Submission, status: Status, message: str, *, device: str, started: datetime
+) -> Report:
     """A report for a grading that could not run the candidate (the grader's fault)."""
     return _report(task, submission, status, message, None, [], RunResult(b"", "", ""), environment(device), started)
 
@@ -150,7 +187,10 @@ _NOT_RUN = {
 
 def _report(task, submission, status, message, total, results, run, env, started) -> Report:
     if not results:
-        results, _ = scoring.score(task.rubric, {c.id: judging.Verdict(False, "the submission " + _NOT_RUN[status], "not_run") for c in task.rubric.checks})
+        results, _ = scoring.score(
+            task.rubric,
+            {c.id: judging.Verdict(False, "the submission " + _NOT_RUN[status], "not_run") for c in task.rubric.checks},
+        )
     return Report(
         task_id=task.id,
         task_version=task.spec.version,
@@ -164,7 +204,7 @@ def _report(task, submission, status, message, total, results, run, env, started
         integrity=integrity.scan(submission.code),
         stdout=run.stdout,
         stderr=run.stderr,
-        duration_s=round((datetime.now(timezone.utc) - started).total_seconds(), 3),
+        duration_s=round((datetime.now(UTC) - started).total_seconds(), 3),
         environment=env,
         submission_sha256=submission.sha256,
         graded_at=started,

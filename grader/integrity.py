@@ -12,20 +12,64 @@ import ast
 from grader.models import IntegrityFinding
 
 FRAME_CALLS = {
-    ("sys", "_getframe"), ("sys", "_current_frames"), ("inspect", "currentframe"), ("inspect", "stack"),
-    ("inspect", "getouterframes"), ("inspect", "trace"), ("gc", "get_objects"), ("gc", "get_referrers"), ("gc", "get_referents"),
+    ("sys", "_getframe"),
+    ("sys", "_current_frames"),
+    ("inspect", "currentframe"),
+    ("inspect", "stack"),
+    ("inspect", "getouterframes"),
+    ("inspect", "trace"),
+    ("gc", "get_objects"),
+    ("gc", "get_referrers"),
+    ("gc", "get_referents"),
 }
 FRAME_ATTRS = {"f_back", "f_locals", "f_globals", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "f_code"}
-RAW_FD_CALLS = {("os", n) for n in ("write", "writev", "pwrite", "dup", "dup2", "fdopen", "sendfile", "splice", "openpty")}
-PROCESS_CALLS = {("os", n) for n in ("kill", "killpg", "fork", "forkpty", "system", "popen", "execv", "execve", "execvp", "setsid", "_exit")}
+RAW_FD_CALLS = {
+    ("os", n) for n in ("write", "writev", "pwrite", "dup", "dup2", "fdopen", "sendfile", "splice", "openpty")
+}
+PROCESS_CALLS = {
+    ("os", n)
+    for n in ("kill", "killpg", "fork", "forkpty", "system", "popen", "execv", "execve", "execvp", "setsid", "_exit")
+}
 SEARCH_CALLS = {("os", "walk"), ("os", "scandir"), ("os", "listdir"), ("glob", "glob"), ("glob", "iglob")}
 LOW_LEVEL_MODULES = {"ctypes", "_ctypes", "cffi", "mmap", "_posixsubprocess", "resource"}
 PROCESS_MODULES = {"subprocess", "pty", "signal", "multiprocessing", "socket", "http", "urllib", "requests"}
-PATCHABLE_ROOTS = {"builtins", "__builtins__", "torch", "np", "numpy", "tf", "tensorflow", "keras", "math", "json", "os", "sys", "random", "operator", "inspect"}
+PATCHABLE_ROOTS = {
+    "builtins",
+    "__builtins__",
+    "torch",
+    "np",
+    "numpy",
+    "tf",
+    "tensorflow",
+    "keras",
+    "math",
+    "json",
+    "os",
+    "sys",
+    "random",
+    "operator",
+    "inspect",
+}
 # Configuration a correct solution sets (reproducibility flags, the environment).
 ALLOWED_ASSIGNMENTS = ("torch.backends.", "os.environ")
 TENSOR_BASES = {"Tensor", "ndarray", "float", "int", "Variable", "bool", "str"}
-COMPARISON_DUNDERS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__float__", "__bool__", "__abs__", "__sub__", "__array__", "__torch_function__", "allclose", "tolist", "item"}
+COMPARISON_DUNDERS = {
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__float__",
+    "__bool__",
+    "__abs__",
+    "__sub__",
+    "__array__",
+    "__torch_function__",
+    "allclose",
+    "tolist",
+    "item",
+}
 
 
 def _dotted(node: ast.AST) -> str:
@@ -76,7 +120,11 @@ class _Scanner(ast.NodeVisitor):
         if node.module in ("sys", "inspect", "gc"):
             for alias in node.names:
                 if (node.module, alias.name) in FRAME_CALLS:
-                    self.flag(node, "frame_walking", f"imports {node.module}.{alias.name}: reads the grader's frames or objects")
+                    self.flag(
+                        node,
+                        "frame_walking",
+                        f"imports {node.module}.{alias.name}: reads the grader's frames or objects",
+                    )
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -94,7 +142,11 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr") and node.args:
             root = _dotted(node.args[0]).split(".")[0]
             if root in PATCHABLE_ROOTS:
-                self.flag(node, "patches_library", f"{node.func.id} on {_dotted(node.args[0])}: patches a builtin or framework object")
+                self.flag(
+                    node,
+                    "patches_library",
+                    f"{node.func.id} on {_dotted(node.args[0])}: patches a builtin or framework object",
+                )
         if isinstance(node.func, ast.Name) and node.func.id in ("__import__", "exec", "eval", "compile") and node.args:
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and node.func.id == "__import__":
@@ -114,7 +166,11 @@ class _Scanner(ast.NodeVisitor):
                 name = _dotted(target)
                 if name.split(".")[0] in PATCHABLE_ROOTS and not name.startswith(ALLOWED_ASSIGNMENTS):
                     self.flag(node, "patches_library", f"assigns {name}: patches a builtin or framework function")
-            elif isinstance(target, ast.Subscript) and _dotted(target.value) in ("sys.modules", "__builtins__", "builtins.__dict__"):
+            elif isinstance(target, ast.Subscript) and _dotted(target.value) in (
+                "sys.modules",
+                "__builtins__",
+                "builtins.__dict__",
+            ):
                 self.flag(node, "patches_library", f"assigns into {_dotted(target.value)}")
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -129,11 +185,22 @@ class _Scanner(ast.NodeVisitor):
         bases = {_dotted(b).split(".")[-1] for b in node.bases}
         if bases & TENSOR_BASES:
             overridden = sorted(
-                {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))} & COMPARISON_DUNDERS
-                | {t.id for s in node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name) and t.id in COMPARISON_DUNDERS}
+                {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                & COMPARISON_DUNDERS
+                | {
+                    t.id
+                    for s in node.body
+                    if isinstance(s, ast.Assign)
+                    for t in s.targets
+                    if isinstance(t, ast.Name) and t.id in COMPARISON_DUNDERS
+                }
             )
             if overridden:
-                self.flag(node, "lying_value", f"class {node.name} subclasses {', '.join(sorted(bases & TENSOR_BASES))} and overrides {', '.join(overridden)}")
+                self.flag(
+                    node,
+                    "lying_value",
+                    f"class {node.name} subclasses {', '.join(sorted(bases & TENSOR_BASES))} and overrides {', '.join(overridden)}",
+                )
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -154,7 +221,9 @@ def scan(code: str) -> list[IntegrityFinding]:
     try:
         scanner.visit(tree)
     except RecursionError:
-        scanner.findings.append(IntegrityFinding(rule="unscannable", line=0, message="nested too deeply to scan", code=""))
+        scanner.findings.append(
+            IntegrityFinding(rule="unscannable", line=0, message="nested too deeply to scan", code="")
+        )
     seen, out = set(), []
     for f in sorted(scanner.findings, key=lambda f: (f.line, f.rule)):
         if (f.rule, f.line) not in seen:

@@ -145,7 +145,9 @@ def compare(cand: Any, ref: Any, check: Check, *, approx: bool, path: str = "") 
         return Verdict(True)
     if rk == "dict":
         if set(cand["items"]) != set(ref["items"]):
-            return Verdict(False, f"keys {sorted(cand['items'])[:20]} != expected {sorted(ref['items'])[:20]}{where}", "shape")
+            return Verdict(
+                False, f"keys {sorted(cand['items'])[:20]} != expected {sorted(ref['items'])[:20]}{where}", "shape"
+            )
         for key in ref["items"]:
             v = compare(cand["items"][key], ref["items"][key], check, approx=approx, path=f"{path}.{key}".lstrip("."))
             if not v.passed:
@@ -183,7 +185,11 @@ def _custom(check: Check, value: Any) -> Verdict:
         return Verdict(False, "the probe did not produce every value this check needs")
     if check.custom == "differ":
         same = compare(vals[0], vals[1], check, approx=True)
-        return Verdict(not same.passed, "" if not same.passed else f"{check.fields[0]} and {check.fields[1]} are the same", "" if not same.passed else "values")
+        return Verdict(
+            not same.passed,
+            "" if not same.passed else f"{check.fields[0]} and {check.fields[1]} are the same",
+            "" if not same.passed else "values",
+        )
     if check.custom == "equal_fields":
         v = compare(vals[0], vals[1], check, approx=True)
         return Verdict(v.passed, "" if v.passed else f"{check.fields[0]} vs {check.fields[1]}: {v.detail}", v.cause)
@@ -216,7 +222,11 @@ def _aspect(check: Check, cand: Any, ref: Any) -> Verdict:
     if got is None:
         return Verdict(False, f"expected a tensor, got {describe(cand)}", "type")
     ok = got == want
-    return Verdict(ok, "" if ok else f"{check.aspect} {got} != expected {want}", "" if ok else ("shape" if check.aspect == "shape" else "type"))
+    return Verdict(
+        ok,
+        "" if ok else f"{check.aspect} {got} != expected {want}",
+        "" if ok else ("shape" if check.aspect == "shape" else "type"),
+    )
 
 
 def judge_trial(check: Check, cand: Obs | None, ref: Obs | None) -> Verdict:
@@ -230,7 +240,11 @@ def judge_trial(check: Check, cand: Obs | None, ref: Obs | None) -> Verdict:
             return Verdict(False, f"the reference raised {ref['error'].get('type')} (grader fault)")
         if "error" in cand:
             ok = cand["error"].get("type") == check.reference_raises
-            return Verdict(ok, "" if ok else f"raised {error_text(cand['error'])}, expected {check.reference_raises}", "" if ok else "type")
+            return Verdict(
+                ok,
+                "" if ok else f"raised {error_text(cand['error'])}, expected {check.reference_raises}",
+                "" if ok else "type",
+            )
         return Verdict(False, f"expected {check.reference_raises} to be raised, got a value", "values")
     if "error" in cand:
         return Verdict(False, f"raised {error_text(cand['error'])}", "raised", cand["error"])
@@ -295,7 +309,13 @@ def reference_defects(checks: list[Check], ref: dict[str, dict[int, Obs]], plan:
                 enc = select(value, f)
                 if enc is None:
                     defects.append(f"{where}: no field {f!r}")
-                elif check.compare != "custom" and enc.get("kind") in ("tensor", "ndarray") and enc.get("values") is None and check.aspect == "value" and check.expected is None:
+                elif (
+                    check.compare != "custom"
+                    and enc.get("kind") in ("tensor", "ndarray")
+                    and enc.get("values") is None
+                    and check.aspect == "value"
+                    and check.expected is None
+                ):
                     defects.append(f"{where}: {f or 'the value'} is too large or not comparable")
             if check.compare == "custom" and not judge_trial(check, obs, obs).passed:
                 defects.append(f"{where}: the reference fails this property itself")

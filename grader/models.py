@@ -105,7 +105,7 @@ class Check(BaseModel):
     public: bool = False
 
     @model_validator(mode="after")
-    def _custom_is_named(self) -> "Check":
+    def _custom_is_named(self) -> Check:
         if self.compare == "custom":
             if self.custom not in CUSTOM_COMPARATORS:
                 raise ValueError(f"check {self.id}: custom must be one of {CUSTOM_COMPARATORS}")

@@ -43,7 +43,9 @@ def _number(v: Any, what: str) -> None:
 def _keys(enc: dict, required: set[str], optional: set[str] = set()) -> None:
     keys = set(enc)
     if not required <= keys or not keys <= required | optional:
-        raise Malformed(f"a {enc['kind']!r} value must have keys {sorted(required)} (optional {sorted(optional)}), got {sorted(keys)}")
+        raise Malformed(
+            f"a {enc['kind']!r} value must have keys {sorted(required)} (optional {sorted(optional)}), got {sorted(keys)}"
+        )
 
 
 def validate_value(enc: Any, depth: int = 0) -> None:
@@ -107,7 +109,9 @@ def validate_value(enc: Any, depth: int = 0) -> None:
         values = enc["values"]
         if values is not None:
             if type(values) is not list or len(values) != math.prod(shape) or len(values) > MAX_ELEMENTS:
-                raise Malformed(f"a {kind} of shape {shape} must carry prod(shape) values (at most {MAX_ELEMENTS}), got {len(values) if type(values) is list else type(values).__name__}")
+                raise Malformed(
+                    f"a {kind} of shape {shape} must carry prod(shape) values (at most {MAX_ELEMENTS}), got {len(values) if type(values) is list else type(values).__name__}"
+                )
             for v in values:
                 _number(v, f"{kind} element")
     elif kind == "object":  # numpy scalars of other kinds carry their value and dtype
@@ -158,7 +162,7 @@ class Observations:
         return {"by_probe": {p: {str(t): o for t, o in v.items()} for p, v in self.by_probe.items()}}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Observations":
+    def from_json(cls, data: dict) -> Observations:
         """Read a cached copy back, validated like the channel (raises Malformed)."""
         if type(data) is not dict or type(data.get("by_probe")) is not dict:
             raise Malformed("cached observations must hold 'by_probe'")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -63,7 +63,9 @@ def load_packs(tasks_dir: Path) -> list[Pack]:
     return packs
 
 
-def combine(pack: Pack, reports: dict[str, Report | None], max_scores: dict[str, float], *, candidate_id: str | None = None) -> PackReport:
+def combine(
+    pack: Pack, reports: dict[str, Report | None], max_scores: dict[str, float], *, candidate_id: str | None = None
+) -> PackReport:
     """Pure: per-task reports (None = not submitted) into the pack's report, in pack order."""
     entries = []
     for task_id in pack.tasks:
@@ -71,7 +73,9 @@ def combine(pack: Pack, reports: dict[str, Report | None], max_scores: dict[str,
         if r is None:
             entries.append(PackEntry(task_id=task_id, submitted=False, score=0.0, max_score=max_scores[task_id]))
         else:
-            entries.append(PackEntry(task_id=task_id, submitted=True, score=r.score or 0.0, max_score=r.max_score, report=r))
+            entries.append(
+                PackEntry(task_id=task_id, submitted=True, score=r.score or 0.0, max_score=r.max_score, report=r)
+            )
     return PackReport(
         pack_id=pack.id,
         title=pack.title,
@@ -80,5 +84,5 @@ def combine(pack: Pack, reports: dict[str, Report | None], max_scores: dict[str,
         score=sum(e.score for e in entries),
         max_score=sum(e.max_score for e in entries),
         tasks=entries,
-        graded_at=datetime.now(timezone.utc),
+        graded_at=datetime.now(UTC),
     )

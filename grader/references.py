@@ -23,7 +23,12 @@ def framework_versions() -> dict[str, str | None]:
     """Installed versions, read without importing the frameworks (once per process: what a
     process runs cannot change under it)."""
     out: dict[str, str | None] = {}
-    for dist, key in (("torch", "torch"), ("tensorflow-cpu", "tensorflow"), ("tensorflow", "tensorflow"), ("numpy", "numpy")):
+    for dist, key in (
+        ("torch", "torch"),
+        ("tensorflow-cpu", "tensorflow"),
+        ("tensorflow", "tensorflow"),
+        ("numpy", "numpy"),
+    ):
         if out.get(key):
             continue
         try:
@@ -132,7 +137,13 @@ class References:
 
     def get(self, task, items: list[dict], *, sandbox, settings, cuda: str, device: str) -> Observations:
         """The validated reference observations (raises ReferenceError_)."""
-        key = cache_key(fingerprint=task.fingerprint, plan=items, device=device, backend=backend_name(sandbox, cuda), salt=settings.seed_salt)
+        key = cache_key(
+            fingerprint=task.fingerprint,
+            plan=items,
+            device=device,
+            backend=backend_name(sandbox, cuda),
+            salt=settings.seed_salt,
+        )
         with self._lock(task.id):
             cached = self.cache.get(task.id, key)
             if cached is not None and not reference_defects(task.rubric.checks, cached.by_probe, items):
@@ -148,12 +159,20 @@ def run_reference(task, items: list[dict], *, sandbox, settings, cuda: str) -> O
     observation a check reads that is not a usable value, raises ReferenceError_ naming the
     task, probe, trial and exception."""
     from grader.grading import request_for  # grading imports this module
+
     run = sandbox.run(request_for(task, task.spec.reference, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:
-        why = run.sandbox_error or obs.tampered or (obs.compile_error and f"syntax error: {obs.compile_error['message']}") or (
-            obs.import_error and f"importing it raised {obs.import_error['type']}: {obs.import_error['message'][:200]}"
-        ) or ("timed out" if run.timed_out else f"ended early (exit {run.exit_code}, signal {run.signal})")
+        why = (
+            run.sandbox_error
+            or obs.tampered
+            or (obs.compile_error and f"syntax error: {obs.compile_error['message']}")
+            or (
+                obs.import_error
+                and f"importing it raised {obs.import_error['type']}: {obs.import_error['message'][:200]}"
+            )
+            or ("timed out" if run.timed_out else f"ended early (exit {run.exit_code}, signal {run.signal})")
+        )
         raise ReferenceError_(f"reference solution of {task.id} failed: {why}; stderr: {run.stderr[-500:]}")
     defects = reference_defects(task.rubric.checks, obs.by_probe, items)
     if defects:

@@ -65,7 +65,15 @@ def to_markdown(report: Report) -> str:
     for name in ("stdout", "stderr"):
         text = getattr(report, name)
         if text.strip():
-            lines += ["", f"<details><summary>{name}</summary>", "", "```", text.rstrip().replace("```", "ʼʼʼ"), "```", "</details>"]
+            lines += [
+                "",
+                f"<details><summary>{name}</summary>",
+                "",
+                "```",
+                text.rstrip().replace("```", "ʼʼʼ"),
+                "```",
+                "</details>",
+            ]
     env = report.environment
     lines += [
         "",
@@ -102,7 +110,9 @@ def to_html(report: Report) -> str:
         f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td><td>{e(feedback_text(c))}</td></tr>"
         for c in report.checks
     )
-    out = "".join(f"<h3>{n}</h3><pre>{e(getattr(report, n))}</pre>" for n in ("stdout", "stderr") if getattr(report, n).strip())
+    out = "".join(
+        f"<h3>{n}</h3><pre>{e(getattr(report, n))}</pre>" for n in ("stdout", "stderr") if getattr(report, n).strip()
+    )
     warn = "".join(f"<p class=warn>⚠️ {e(w)}</p>" for w in report.warnings)
     if report.integrity:
         items = "".join(f"<li>line {f.line}: {e(f.message)} <code>{e(f.code)}</code></li>" for f in report.integrity)

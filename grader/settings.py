@@ -87,11 +87,13 @@ class Settings(BaseSettings):
     webhook_secret: str = "dev-secret"
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> "Settings":
+    def _refuse_default_secrets(self) -> Settings:
         if self.env != "dev" and self.webhook_secret == "dev-secret":
             raise ValueError("GRADER_WEBHOOK_SECRET must be set outside GRADER_ENV=dev")
         if self.env != "dev" and self.seed_salt == "":
-            raise ValueError("GRADER_SEED_SALT must not be empty outside GRADER_ENV=dev (unset it to use the generated one)")
+            raise ValueError(
+                "GRADER_SEED_SALT must not be empty outside GRADER_ENV=dev (unset it to use the generated one)"
+            )
         if self.isolation not in ("auto", "strict"):
             raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
         if self.sandbox not in ("process", "pool", "docker"):

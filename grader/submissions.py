@@ -27,7 +27,9 @@ def read_submission(path: Path, *, task_id: str, max_kib: int, candidate_id: str
     return parse_submission(data, task_id=task_id, max_kib=max_kib, candidate_id=candidate_id, name=str(path))
 
 
-def parse_submission(data: bytes, *, task_id: str, max_kib: int, candidate_id: str | None = None, name: str = "submission") -> Submission:
+def parse_submission(
+    data: bytes, *, task_id: str, max_kib: int, candidate_id: str | None = None, name: str = "submission"
+) -> Submission:
     """Validate raw bytes as a submission."""
     if len(data) > max_kib * 1024:
         raise SubmissionRejected(f"{name}: {len(data)} bytes is over the {max_kib} KiB limit")

@@ -86,12 +86,18 @@ def _check_probes_exist(task_id: str, rubric: Rubric, probes: str, rubric_path: 
         tree = ast.parse(probes)
     except SyntaxError as exc:
         raise TaskInvalid(f"task {task_id}: probes.py line {exc.lineno}: {exc.msg}") from exc
-    defined = {n.name.removeprefix("probe_") for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("probe_")}
+    defined = {
+        n.name.removeprefix("probe_")
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef) and n.name.startswith("probe_")
+    }
     lines = rubric_path.read_text(encoding="utf-8").splitlines()
     for check in rubric.checks:
         if check.probe not in defined:
             line = next((i for i, text in enumerate(lines, 1) if text.strip() == f'id = "{check.id}"'), 0)
-            raise TaskInvalid(f"{rubric_path.name} line {line}: check {check.id!r} names probe {check.probe!r}, but probes.py defines no probe_{check.probe}")
+            raise TaskInvalid(
+                f"{rubric_path.name} line {line}: check {check.id!r} names probe {check.probe!r}, but probes.py defines no probe_{check.probe}"
+            )
 
 
 def load_all(*, tasks_dir: Path, rubrics_dir: Path) -> list[Task]:

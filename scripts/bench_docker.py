@@ -35,12 +35,26 @@ def summary(samples: list[float]) -> dict:
     """p50, p95 (nearest rank), mean and n of timings in seconds."""
     s = sorted(samples)
     p95 = s[min(len(s) - 1, max(0, round(0.95 * len(s)) - 1))]
-    return {"p50": round(statistics.median(s), 3), "p95": round(p95, 3), "mean": round(statistics.fmean(s), 3), "n": len(s)}
+    return {
+        "p50": round(statistics.median(s), 3),
+        "p95": round(p95, 3),
+        "mean": round(statistics.fmean(s), 3),
+        "n": len(s),
+    }
 
 
 def empty_request() -> RunRequest:
-    return RunRequest(job={"code": "pass\n", "probes": "", "imports": [], "plan": []}, timeout_s=60, memory_mb=512,
-                      cpu_s=60, max_pids=64, file_size_mb=16, open_files=256, output_cap_bytes=65536, observation_cap_bytes=1 << 20)
+    return RunRequest(
+        job={"code": "pass\n", "probes": "", "imports": [], "plan": []},
+        timeout_s=60,
+        memory_mb=512,
+        cpu_s=60,
+        max_pids=64,
+        file_size_mb=16,
+        open_files=256,
+        output_cap_bytes=65536,
+        observation_cap_bytes=1 << 20,
+    )
 
 
 def time_runs(sandbox, runs: int) -> list[float]:
@@ -100,17 +114,26 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="dlgrader-bench-") as data:
         base = Settings(data_dir=Path(data), env="dev", reference_cache=False)
-        dsettings = base.model_copy(update={"sandbox": "docker", "docker_image": args.image, "docker_host": args.docker_host})
+        dsettings = base.model_copy(
+            update={"sandbox": "docker", "docker_image": args.image, "docker_host": args.docker_host}
+        )
         process, docker = ProcessSandbox(settings=base), DockerSandbox(settings=dsettings)
         time_runs(docker, 1)  # first use: engine connection, image pages into the cache
         out = {
             "task": args.task,
             "runs": args.runs,
-            "overhead_s": {"process": summary(time_runs(process, args.runs)), "docker": summary(time_runs(docker, args.runs))},
+            "overhead_s": {
+                "process": summary(time_runs(process, args.runs)),
+                "docker": summary(time_runs(docker, args.runs)),
+            },
             "container_s": container_phases(docker, args.runs),
             "grade_s": {
-                "process": summary(grade_times(Engine(base, sandbox=process, cache=ReferenceCache(None)), args.task, args.runs)),
-                "docker": summary(grade_times(Engine(dsettings, sandbox=docker, cache=ReferenceCache(None)), args.task, args.runs)),
+                "process": summary(
+                    grade_times(Engine(base, sandbox=process, cache=ReferenceCache(None)), args.task, args.runs)
+                ),
+                "docker": summary(
+                    grade_times(Engine(dsettings, sandbox=docker, cache=ReferenceCache(None)), args.task, args.runs)
+                ),
             },
         }
         docker.close()

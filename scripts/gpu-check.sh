@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 nvidia-smi -L
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 python3 -c "import torch, pydantic, pydantic_settings, typer, rich; print('torch', torch.__version__)"
-python3 -m pytest -q -m gpu -p no:cacheprovider tests/test_gpu.py
+python3 -m pytest -q -m gpu -p no:cacheprovider tests/sandbox/test_gpu.py
 for task in torch-fix-device torch-amp-train-step; do
   for i in 1 2 3; do
     /usr/bin/time -f "$task reference graded on GPU: %e s" env GRADER_GPU_DEVICES=0 python3 -m grader grade --task "$task" "tasks/$task/reference.py"

@@ -103,11 +103,20 @@ class MemorySampler:
 def submissions_for(engine: Engine, task_id: str, n: int) -> list[Submission]:
     """n submissions of a task: alternately its reference (correct) and its starter (buggy)."""
     t = engine.task(task_id)
-    return [Submission(task_id=task_id, code=(t.spec.reference if i % 2 == 0 else t.spec.starter), candidate_id=f"c{i}") for i in range(n)]
+    return [
+        Submission(task_id=task_id, code=(t.spec.reference if i % 2 == 0 else t.spec.starter), candidate_id=f"c{i}")
+        for i in range(n)
+    ]
 
 
-def measure(grade_one: Callable[[Submission], Report], grade_many: Callable[[list[Submission]], list[Report]], subs: list[Submission], *, latency_n: int,
-            before_each: Callable[[], None] = lambda: None) -> dict:
+def measure(
+    grade_one: Callable[[Submission], Report],
+    grade_many: Callable[[list[Submission]], list[Report]],
+    subs: list[Submission],
+    *,
+    latency_n: int,
+    before_each: Callable[[], None] = lambda: None,
+) -> dict:
     """Latency one at a time over latency_n submissions (before_each, untimed, runs before each),
     then throughput over all of them."""
     latencies, statuses = [], {}
@@ -177,7 +186,11 @@ class CeleryCluster:
             raise RuntimeError("redis-server not installed")
         self.dir = tempfile.mkdtemp(prefix="dlgrader-bench-")
         port = _free_port()
-        self.redis = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.redis = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("GRADER_")},
             "GRADER_BROKER_URL": f"redis://127.0.0.1:{port}/0",
@@ -186,8 +199,13 @@ class CeleryCluster:
             "GRADER_SANDBOX": settings.sandbox,
         }
         self.log = open(Path(self.dir) / "worker.log", "w+")
-        self.worker = subprocess.Popen([sys.executable, "-m", "grader", "worker", "--queues", "cpu", "--concurrency", str(jobs)],
-                                       env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "grader", "worker", "--queues", "cpu", "--concurrency", str(jobs)],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             self.log.seek(0)
@@ -198,7 +216,13 @@ class CeleryCluster:
             time.sleep(0.2)
         else:
             raise RuntimeError("worker did not become ready")
-        self.settings = Settings(**{"data_dir": settings.data_dir, "broker_url": self.env["GRADER_BROKER_URL"], "database_url": self.env["GRADER_DATABASE_URL"]})
+        self.settings = Settings(
+            **{
+                "data_dir": settings.data_dir,
+                "broker_url": self.env["GRADER_BROKER_URL"],
+                "database_url": self.env["GRADER_DATABASE_URL"],
+            }
+        )
 
     def path(self):
         from grader.service.cluster import grade_via_cluster
@@ -220,11 +244,29 @@ class CeleryCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run(settings: Settings, *, n: int, naive_n: int, jobs: int, skip: set[str], progress: Callable[[str], None] = lambda s: None) -> dict:
+def run(
+    settings: Settings,
+    *,
+    n: int,
+    naive_n: int,
+    jobs: int,
+    skip: set[str],
+    progress: Callable[[str], None] = lambda s: None,
+) -> dict:
     """The whole benchmark; a JSON-ready dict."""
     out: dict = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(), "gpu": _gpu_name()},
-        "n_per_task": n, "naive_n_per_task": naive_n, "jobs": jobs, "paths": {}, "skipped": {}, "overhead_ms": {},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "gpu": _gpu_name(),
+        },
+        "n_per_task": n,
+        "naive_n_per_task": naive_n,
+        "jobs": jobs,
+        "paths": {},
+        "skipped": {},
+        "overhead_ms": {},
     }
     tasks = [t for t in TASKS if importlib.util.find_spec(t.split("-")[0].replace("tf", "tensorflow")) is not None]
     for t in set(TASKS) - set(tasks):
@@ -247,8 +289,11 @@ def run(settings: Settings, *, n: int, naive_n: int, jobs: int, skip: set[str], 
         _prime(pooled, tasks)
         out["overhead_ms"]["pool"] = sandbox_overhead_ms(pooled, "torch-train-step")
         stats = pooled.sandbox.stats()
-        out["pool"] = {"size_per_framework": pooled.sandbox.size, "template_rss_mb": {k: round(v or 0) for k, v in stats["template_rss_mb"].items()},
-                       "tree_pss_mb_idle": round(_tree_memory_mb(os.getpid()))}
+        out["pool"] = {
+            "size_per_framework": pooled.sandbox.size,
+            "template_rss_mb": {k: round(v or 0) for k, v in stats["template_rss_mb"].items()},
+            "tree_pss_mb_idle": round(_tree_memory_mb(os.getpid())),
+        }
         out["paths"]["local"] = {}
         for t in tasks:
             progress(f"local (warm pool): {t}")
@@ -279,11 +324,15 @@ def run(settings: Settings, *, n: int, naive_n: int, jobs: int, skip: set[str], 
         shutil.rmtree(base.data_dir, ignore_errors=True)
     out["ratios_vs_naive"] = {
         path: {t: round(out["paths"]["naive"][t]["latency_p50_ms"] / max(v[t]["latency_p50_ms"], 1e-9), 1) for t in v}
-        for path, v in out["paths"].items() if path != "naive" and "naive" in out["paths"] and all(t in out["paths"]["naive"] for t in v)
+        for path, v in out["paths"].items()
+        if path != "naive" and "naive" in out["paths"] and all(t in out["paths"]["naive"] for t in v)
     }
     out["throughput_ratios_vs_naive"] = {
-        path: {t: round(v[t]["throughput_per_s"] / max(out["paths"]["naive"][t]["throughput_per_s"], 1e-9), 1) for t in v}
-        for path, v in out["paths"].items() if path != "naive" and "naive" in out["paths"] and all(t in out["paths"]["naive"] for t in v)
+        path: {
+            t: round(v[t]["throughput_per_s"] / max(out["paths"]["naive"][t]["throughput_per_s"], 1e-9), 1) for t in v
+        }
+        for path, v in out["paths"].items()
+        if path != "naive" and "naive" in out["paths"] and all(t in out["paths"]["naive"] for t in v)
     }
     return out
 
@@ -302,7 +351,9 @@ def _docker(out: dict, base: Settings, subs: dict, jobs: int, n: int, progress) 
         _prime(engine, ["torch-train-step"])
         out["overhead_ms"]["docker"] = sandbox_overhead_ms(engine, "torch-train-step", runs=5)
         progress("docker (a cold container per submission): torch-train-step")
-        out["paths"]["docker"] = {"torch-train-step": measure(*_engine_path(engine, jobs), subs["torch-train-step"][:k], latency_n=k)}
+        out["paths"]["docker"] = {
+            "torch-train-step": measure(*_engine_path(engine, jobs), subs["torch-train-step"][:k], latency_n=k)
+        }
     finally:
         engine.close()
     # Pre-started containers: latency when one is ready (interactive traffic spaced out), and
@@ -318,14 +369,24 @@ def _docker(out: dict, base: Settings, subs: dict, jobs: int, n: int, progress) 
             time.sleep(3.0)  # its harness is importing torch (~2 s here): let it finish
 
         progress("docker (pre-started containers): torch-train-step")
-        out["paths"]["docker-pool"] = {"torch-train-step": measure(*_engine_path(warm, jobs), subs["torch-train-step"][:k], latency_n=k, before_each=ready)}
+        out["paths"]["docker-pool"] = {
+            "torch-train-step": measure(
+                *_engine_path(warm, jobs), subs["torch-train-step"][:k], latency_n=k, before_each=ready
+            )
+        }
     finally:
         warm.close()
 
 
 def _gpu_name() -> str | None:
     try:
-        res = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=10, check=True)
+        res = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         return res.stdout.strip().splitlines()[0]
     except (OSError, subprocess.SubprocessError, IndexError):
         return None
@@ -354,5 +415,16 @@ def table_rows(result: dict) -> list[list[str]]:
     for path, per_task in result["paths"].items():
         for t, m in per_task.items():
             ratio = result.get("ratios_vs_naive", {}).get(path, {}).get(t)
-            rows.append([path, t, f"{m['latency_p50_ms']:.0f}", f"{m['latency_p95_ms']:.0f}", f"{m['throughput_per_s']:.2f}", f"{m['peak_pss_mb']}", "" if ratio is None else f"{ratio:g}×", json.dumps(m["statuses"])])
+            rows.append(
+                [
+                    path,
+                    t,
+                    f"{m['latency_p50_ms']:.0f}",
+                    f"{m['latency_p95_ms']:.0f}",
+                    f"{m['throughput_per_s']:.2f}",
+                    f"{m['peak_pss_mb']}",
+                    "" if ratio is None else f"{ratio:g}×",
+                    json.dumps(m["statuses"]),
+                ]
+            )
     return rows

@@ -141,7 +141,9 @@ def _unique(items: list[Item], name: str) -> list[Item]:
     seen: dict[tuple[str, str], Item] = {}
     for it in items:
         if it.key in seen:
-            raise ManifestError(f"{it.where}: candidate {it.candidate_id!r} for task {it.task_id!r} is already listed ({seen[it.key].where})")
+            raise ManifestError(
+                f"{it.where}: candidate {it.candidate_id!r} for task {it.task_id!r} is already listed ({seen[it.key].where})"
+            )
         seen[it.key] = it
     return items
 
@@ -193,7 +195,9 @@ class ResultsLog:
         records, good, partial = read_log(path)
         self.dropped_partial = partial and resume
         if records and not resume:
-            raise ResultsError(f"{path} already holds {len(records)} result(s): pass --resume to continue, or choose another --out")
+            raise ResultsError(
+                f"{path} already holds {len(records)} result(s): pass --resume to continue, or choose another --out"
+            )
         self.path = path
         self.previous = records if resume else []
         self._file = open(path, "r+b" if path.exists() else "wb")  # noqa: SIM115 - held open for the run
@@ -228,22 +232,47 @@ def to_do(items: list[Item], done: Iterable[Record]) -> list[Item]:
 
 def record_of(item: Item, report: Report) -> Record:
     """The log line for a report."""
-    return Record(candidate_id=item.candidate_id, task_id=item.task_id, file=str(item.path), status=report.status.value,
-                  score=report.score, max_score=report.max_score, message=report.message, report=report)
+    return Record(
+        candidate_id=item.candidate_id,
+        task_id=item.task_id,
+        file=str(item.path),
+        status=report.status.value,
+        score=report.score,
+        max_score=report.max_score,
+        message=report.message,
+        report=report,
+    )
 
 
 def rejected(item: Item, max_score: float, why: str) -> Record:
     """The log line for a file that could not be read as a submission (no report, no score)."""
-    return Record(candidate_id=item.candidate_id, task_id=item.task_id, file=str(item.path), status=REJECTED,
-                  score=None, max_score=max_score, message=why)
+    return Record(
+        candidate_id=item.candidate_id,
+        task_id=item.task_id,
+        file=str(item.path),
+        status=REJECTED,
+        score=None,
+        max_score=max_score,
+        message=why,
+    )
 
 
 def grader_failure(submission: Submission, max_score: float, exc: BaseException) -> Report:
     """A sandbox_error report for an exception the grader raised (a grader bug, retried on --resume)."""
-    return Report(task_id=submission.task_id, task_version="", candidate_id=submission.candidate_id, status=Status.sandbox_error,
-                  score=None, max_score=max_score, checks=[], message=f"grader error: {type(exc).__name__}: {exc}"[:2000],
-                  duration_s=0.0, environment=Environment(python=python_version()), submission_sha256=submission.sha256,
-                  graded_at=datetime.now(UTC))
+    return Report(
+        task_id=submission.task_id,
+        task_version="",
+        candidate_id=submission.candidate_id,
+        status=Status.sandbox_error,
+        score=None,
+        max_score=max_score,
+        checks=[],
+        message=f"grader error: {type(exc).__name__}: {exc}"[:2000],
+        duration_s=0.0,
+        environment=Environment(python=python_version()),
+        submission_sha256=submission.sha256,
+        graded_at=datetime.now(UTC),
+    )
 
 
 class Stop:
@@ -256,8 +285,14 @@ class Stop:
         return self.signal is not None
 
 
-def grade_locally(grade: Callable[[Submission], Report], submissions: Iterable[Submission], *, jobs: int, stop: Stop,
-                  max_scores: Mapping[str, float]) -> Iterator[tuple[Submission, Report]]:
+def grade_locally(
+    grade: Callable[[Submission], Report],
+    submissions: Iterable[Submission],
+    *,
+    jobs: int,
+    stop: Stop,
+    max_scores: Mapping[str, float],
+) -> Iterator[tuple[Submission, Report]]:
     """Grade on `jobs` threads (each grade's sandbox is its own process), yielding as each finishes.
     At most `jobs` grades are in flight, so after a stop only those finish (and are recorded)."""
     todo = iter(submissions)
@@ -280,8 +315,15 @@ def grade_locally(grade: Callable[[Submission], Report], submissions: Iterable[S
                 yield pending.pop(f), f.result()
 
 
-def run_batch(items: list[Item], *, grade_many: GradeMany, log: ResultsLog, max_scores: Mapping[str, float],
-              max_kib: int, on_record: Callable[[Record], None] = lambda r: None) -> None:
+def run_batch(
+    items: list[Item],
+    *,
+    grade_many: GradeMany,
+    log: ResultsLog,
+    max_scores: Mapping[str, float],
+    max_kib: int,
+    on_record: Callable[[Record], None] = lambda r: None,
+) -> None:
     """Read each item's file (a bad file is a `rejected` record), grade the rest, log each result as it arrives."""
     queued: dict[tuple[str, str], Item] = {}
     subs: list[Submission] = []
@@ -320,7 +362,7 @@ def check_columns(records: Iterable[Record]) -> list[tuple[str, str]]:
     seen: dict[str, dict[str, None]] = {}
     for r in records:
         cols = seen.setdefault(r.task_id, {})
-        for c in (r.report.checks if r.report else []):
+        for c in r.report.checks if r.report else []:
             cols.setdefault(c.id, None)
     return [(t, c) for t in sorted(seen) for c in seen[t]]
 
@@ -344,8 +386,17 @@ def csv_table(records: Iterable[Record]) -> tuple[list[str], list[list[str]]]:
     for r in rows:
         graded = r.report is not None and r.status != Status.sandbox_error.value
         points = {(r.task_id, c.id): c.points for c in r.report.checks} if graded else {}
-        out.append([_text(r.candidate_id), r.task_id, r.status, _num(r.score), _num(r.max_score),
-                    *[_num(points.get(col)) for col in cols], _text(r.message)])
+        out.append(
+            [
+                _text(r.candidate_id),
+                r.task_id,
+                r.status,
+                _num(r.score),
+                _num(r.max_score),
+                *[_num(points.get(col)) for col in cols],
+                _text(r.message),
+            ]
+        )
     return header, out
 
 

@@ -90,15 +90,21 @@ def histogram_svg(counts: list[int], *, title: str) -> str:
         bh = (h - 2 * pad) * n / top
         x, y = pad + i * bw, h - pad - bh
         lo, hi = 100 * i // bins, 100 * (i + 1) // bins
-        bars.append(f'<rect class="bin" x="{x + 1:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="#4a8" data-count="{n}">'
-                    f"<title>{lo}–{hi} %: {n}</title></rect>")
+        bars.append(
+            f'<rect class="bin" x="{x + 1:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="#4a8" data-count="{n}">'
+            f"<title>{lo}–{hi} %: {n}</title></rect>"
+        )
         if n:
             bars.append(f'<text x="{x + bw / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="11">{n}</text>')
-        bars.append(f'<text x="{x:.1f}" y="{h - pad + 13:.1f}" text-anchor="middle" font-size="10" fill="#666">{lo}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
-            f"<title>{escape(title)}</title>"
-            f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"/>{"".join(bars)}'
-            f'<text x="{w - pad}" y="{h - pad + 13}" text-anchor="middle" font-size="10" fill="#666">100 %</text></svg>')
+        bars.append(
+            f'<text x="{x:.1f}" y="{h - pad + 13:.1f}" text-anchor="middle" font-size="10" fill="#666">{lo}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
+        f"<title>{escape(title)}</title>"
+        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"/>{"".join(bars)}'
+        f'<text x="{w - pad}" y="{h - pad + 13}" text-anchor="middle" font-size="10" fill="#666">100 %</text></svg>'
+    )
 
 
 def pass_rates(records: Iterable[Record]) -> dict[str, list[tuple[str, str, int, int]]]:
@@ -119,29 +125,46 @@ def _rates_html(rates: list[tuple[str, str, int, int]]) -> str:
     rows = []
     for cid, title, passed, total in rates:
         pct = 100.0 * passed / total if total else 0.0
-        rows.append(f'<div class="rate" data-check="{escape(cid)}"><span class="label" title="{escape(title)}">{escape(cid)}</span>'
-                    f'<span class="bar"><span class="fill" style="width:{pct:.1f}%;display:block"></span></span>'
-                    f'<span class="pct">{pct:.0f} % ({passed}/{total})</span></div>')
+        rows.append(
+            f'<div class="rate" data-check="{escape(cid)}"><span class="label" title="{escape(title)}">{escape(cid)}</span>'
+            f'<span class="bar"><span class="fill" style="width:{pct:.1f}%;display:block"></span></span>'
+            f'<span class="pct">{pct:.0f} % ({passed}/{total})</span></div>'
+        )
     return "".join(rows)
 
 
 def _table(records: list[Record]) -> str:
     cols = [(t, c) for t, checks in pass_rates(records).items() for c, *_ in checks]
     multi = len({t for t, _ in cols}) > 1
-    heads = [("candidate", "text"), ("task", "text"), ("status", "text"), ("score", "num"), ("max", "num"), ("%", "num")]
+    heads = [
+        ("candidate", "text"),
+        ("task", "text"),
+        ("status", "text"),
+        ("score", "num"),
+        ("max", "num"),
+        ("%", "num"),
+    ]
     heads += [(f"{t}:{c}" if multi else c, "num") for t, c in cols] + [("message", "text")]
     th = "".join(f'<th data-type="{kind}">{escape(name)}</th>' for name, kind in heads)
     body = []
     for r in records:
         pct = _pct(r.score, r.max_score)
         points = {(r.task_id, c.id): c for c in r.report.checks} if r.report and r.status not in NOT_SCORED else {}
-        cells = [f"<td>{escape(r.candidate_id)}</td>", f"<td>{escape(r.task_id)}</td>", f"<td>{escape(r.status)}</td>",
-                 f'<td class="num">{_num(r.score)}</td>', f'<td class="num">{_num(r.max_score)}</td>',
-                 f'<td class="num" data-v="{"" if pct is None else f"{pct:.4f}"}">{"" if pct is None else f"{pct:.0f}"}</td>']
+        cells = [
+            f"<td>{escape(r.candidate_id)}</td>",
+            f"<td>{escape(r.task_id)}</td>",
+            f"<td>{escape(r.status)}</td>",
+            f'<td class="num">{_num(r.score)}</td>',
+            f'<td class="num">{_num(r.max_score)}</td>',
+            f'<td class="num" data-v="{"" if pct is None else f"{pct:.4f}"}">{"" if pct is None else f"{pct:.0f}"}</td>',
+        ]
         for col in cols:
             c = points.get(col)
-            cells.append('<td class="num"></td>' if c is None else
-                         f'<td class="num {"pass" if c.passed else "fail"}" data-v="{c.points:g}">{c.points:g}/{c.max_points:g}</td>')
+            cells.append(
+                '<td class="num"></td>'
+                if c is None
+                else f'<td class="num {"pass" if c.passed else "fail"}" data-v="{c.points:g}">{c.points:g}/{c.max_points:g}</td>'
+            )
         cells.append(f'<td class="msg">{escape(r.message)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f'<table class="sortable" id="results"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table>'
@@ -162,9 +185,13 @@ def render(records: Iterable[Record], *, title: str = "Batch results", pending: 
         sections.append(
             f'<h2>{escape(task)}</h2><p class="sub">{len(percents)} scored, {mean}, {full} with full marks</p>'
             f'<div class="grid"><div><h3>Scores (percent of max)</h3>{histogram_svg(histogram(percents), title=f"Histogram of {task} scores")}</div>'
-            f'<div><h3>Pass rate per check</h3>{_rates_html(rates.get(task, [])) or "<p>no graded reports</p>"}</div></div>')
-    note = (f'<p class="pending">Incomplete: {pending} candidate file(s) not graded yet; run the same command with --resume.</p>'
-            if pending else "")
+            f"<div><h3>Pass rate per check</h3>{_rates_html(rates.get(task, [])) or '<p>no graded reports</p>'}</div></div>"
+        )
+    note = (
+        f'<p class="pending">Incomplete: {pending} candidate file(s) not graded yet; run the same command with --resume.</p>'
+        if pending
+        else ""
+    )
     script = SORT_JS.strip()
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     csp = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'"

@@ -79,7 +79,9 @@ def _write_outputs(out: Path, records: list[batch.Record], pending: int) -> None
 def batch_cmd(
     source: Path = typer.Argument(..., metavar="INPUT", help="folder of *.py files, or a .csv/.jsonl manifest"),
     out: Path = typer.Option(..., "--out", metavar="DIR", help="output folder (created if missing)"),
-    task_id: str | None = typer.Option(None, "--task", help="task id for a folder, or for manifest rows without task_id"),
+    task_id: str | None = typer.Option(
+        None, "--task", help="task id for a folder, or for manifest rows without task_id"
+    ),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", min=1, help="local parallel gradings (default: CPU cores)"),
     resume: bool = typer.Option(False, "--resume", help="continue into a DIR that already has results.jsonl"),
     local: bool = typer.Option(False, "--local", help="grade here even when GRADER_BROKER_URL is set"),
@@ -93,7 +95,9 @@ def batch_cmd(
     for it in items:
         if it.task_id not in max_scores:
             try:
-                max_scores[it.task_id] = load_task(it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir).rubric.max_score
+                max_scores[it.task_id] = load_task(
+                    it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir
+                ).rubric.max_score
             except TaskNotFound:
                 fail((f"{it.where}: " if it.where else "") + f"unknown task {it.task_id!r} (see `grader tasks`)")
             except TaskInvalid as exc:
@@ -109,7 +113,10 @@ def batch_cmd(
     except OSError as exc:
         fail(f"{out}: cannot write results ({exc.strerror})")
     if log.dropped_partial:
-        err.print("note: ignored an incomplete last line in results.jsonl (a run killed mid-write); it will be redone", highlight=False)
+        err.print(
+            "note: ignored an incomplete last line in results.jsonl (a run killed mid-write); it will be redone",
+            highlight=False,
+        )
     records = list(log.previous)
     todo = batch.to_do(items, records)
     if resume and len(todo) < len(items):
@@ -137,7 +144,15 @@ def batch_cmd(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     failed: str | None = None
     try:
-        columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+        columns = [
+            TextColumn("grading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        ]
         with Progress(*columns, console=err, disable=not todo) as progress:
             bar = progress.add_task("grading", total=len(todo))
 
@@ -145,7 +160,14 @@ def batch_cmd(
                 records.append(rec)
                 progress.advance(bar)
 
-            batch.run_batch(todo, grade_many=grade_many, log=log, max_scores=max_scores, max_kib=s.max_submission_kib, on_record=on_record)
+            batch.run_batch(
+                todo,
+                grade_many=grade_many,
+                log=log,
+                max_scores=max_scores,
+                max_kib=s.max_submission_kib,
+                on_record=on_record,
+            )
     except KeyboardInterrupt:
         stop.signal = stop.signal or signal.SIGINT
     except Exception as exc:  # noqa: BLE001 - e.g. the broker went away: keep what is written, say so
@@ -168,13 +190,26 @@ def batch_cmd(
     print(f"{len(last)} result(s): {counts or 'none'}; wrote {out / batch.CSV_NAME} and {out / batch.HTML_NAME}")
     if failed or stop:
         why = f"grader failed ({failed})" if failed else "interrupted"
-        again = ["grader", "batch", str(source), *(["--task", task_id] if task_id else []), "--out", str(out), "--resume"]
-        err.print(f"{why}: {len(items) - pending} of {len(items)} done; continue with: {shlex.join(again)}", highlight=False, soft_wrap=True)
+        again = [
+            "grader",
+            "batch",
+            str(source),
+            *(["--task", task_id] if task_id else []),
+            "--out",
+            str(out),
+            "--resume",
+        ]
+        err.print(
+            f"{why}: {len(items) - pending} of {len(items)} done; continue with: {shlex.join(again)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1 if failed else 128 + int(stop.signal))
     if errors:
-        err.print(f"{errors} sandbox_error result(s) (the grader's fault): rerun with --resume to retry them", highlight=False)
+        err.print(
+            f"{errors} sandbox_error result(s) (the grader's fault): rerun with --resume to retry them", highlight=False
+        )
         raise typer.Exit(1)
-
 
 
 @app.command(name="bench")
@@ -197,12 +232,16 @@ def bench_cmd(
     bad = skipped - {"naive", "celery", "docker", "gpu"}
     if bad:
         fail(f"--skip: unknown path(s) {', '.join(sorted(bad))}; choose from naive, celery, docker, gpu")
-    result = bench.run(s, n=n, naive_n=naive_n, jobs=jobs, skip=skipped, progress=lambda m: err.print(f"[dim]bench:[/dim] {m}"))
+    result = bench.run(
+        s, n=n, naive_n=naive_n, jobs=jobs, skip=skipped, progress=lambda m: err.print(f"[dim]bench:[/dim] {m}")
+    )
     table = Table("path", "task", "p50 ms", "p95 ms", "per s", "peak PSS MB", "p50 vs naive", "statuses")
     for row in bench.table_rows(result):
         table.add_row(*row)
     Console().print(table)
-    Console().print(f"sandbox overhead p50 (ms): {result['overhead_ms']}; warm pool: {result.get('pool')}; skipped: {result['skipped'] or 'none'}")
+    Console().print(
+        f"sandbox overhead p50 (ms): {result['overhead_ms']}; warm pool: {result.get('pool')}; skipped: {result['skipped'] or 'none'}"
+    )
     text = json.dumps(result, indent=2)
     print(text)
     if json_out:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -73,7 +72,7 @@ def grade_cmd(
     task_id: str = typer.Option(..., "--task", help="task id (see `grader tasks`)"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report"),
     as_markdown: bool = typer.Option(False, "--markdown", help="print the Markdown report"),
-    candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
+    candidate: str | None = typer.Option(None, "--candidate", help="candidate id to record"),
     candidate_view: bool = typer.Option(False, "--candidate-view", help="drop hidden checks' details (safe to share)"),
 ) -> None:
     """Grade FILE against TASK; exit 0 whenever a report was produced, whatever the score."""
@@ -100,10 +99,18 @@ def grade_cmd(
 def _print_summary(report) -> None:
     c = Console()
     score = "n/a" if report.score is None else f"{report.score:g}/{report.max_score:g}"
-    c.print(f"[bold]{report.task_id}[/bold]  {score}  status: {report.status.value}" + (f" — {report.message}" if report.message else ""))
+    c.print(
+        f"[bold]{report.task_id}[/bold]  {score}  status: {report.status.value}"
+        + (f" — {report.message}" if report.message else "")
+    )
     table = Table("check", "points", "ok", "feedback")
     for ch in report.checks:
-        table.add_row(ch.title + (" (hidden)" if ch.hidden else ""), f"{ch.points:g}/{ch.max_points:g}", "✅" if ch.passed else "❌", reports.feedback_text(ch))
+        table.add_row(
+            ch.title + (" (hidden)" if ch.hidden else ""),
+            f"{ch.points:g}/{ch.max_points:g}",
+            "✅" if ch.passed else "❌",
+            reports.feedback_text(ch),
+        )
     c.print(table)
     for w in report.warnings:
         c.print(f"[yellow]warning:[/yellow] {w}")
@@ -131,7 +138,7 @@ def grade_pack(
     folder: Path = typer.Argument(..., metavar="DIR", help="folder with one <task-id>.py per task of the pack"),
     pack_id: str = typer.Option(..., "--pack", help="pack id (see `grader packs`)"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report"),
-    candidate: Optional[str] = typer.Option(None, "--candidate", help="candidate id to record"),
+    candidate: str | None = typer.Option(None, "--candidate", help="candidate id to record"),
 ) -> None:
     """Grade a candidate's pack: DIR/<task-id>.py for each task; a missing file scores 0."""
     s = load_settings()
@@ -163,7 +170,9 @@ def grade_pack(
 @app.command()
 def selfcheck(
     task_ids: list[str] = typer.Argument(None, metavar="[TASK]..."),
-    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="backend: pool, process or docker (default: GRADER_SANDBOX)"),
+    sandbox: str | None = typer.Option(
+        None, "--sandbox", help="backend: pool, process or docker (default: GRADER_SANDBOX)"
+    ),
 ) -> None:
     """Check the task library on a backend: each reference runs twice (uncached) and must give the
     same usable observations, then gets full marks; each starter gets less. Exit 1 otherwise."""
@@ -185,13 +194,18 @@ def selfcheck(
         for kind, code in (("reference", t.spec.reference), ("starter", t.spec.starter)):
             r = engine.grade(Submission(task_id=t.id, code=code), task=t)
             full = r.status is Status.graded and r.score == r.max_score
-            ok = full if kind == "reference" else (r.status is not Status.sandbox_error and (r.score or 0) < r.max_score)
+            ok = (
+                full if kind == "reference" else (r.status is not Status.sandbox_error and (r.score or 0) < r.max_score)
+            )
             failures += not ok
             mark = "ok  " if ok else "FAIL"
             failed = ", ".join(c.id for c in r.checks if not c.passed)
-            print(f"{mark} {tid:28} {kind:9} {r.status.value:15} {r.score}/{r.max_score:g}" + (f"  failed: {failed}" if failed else "") + (f"  {r.message}" if not ok and r.message else ""))
+            print(
+                f"{mark} {tid:28} {kind:9} {r.status.value:15} {r.score}/{r.max_score:g}"
+                + (f"  failed: {failed}" if failed else "")
+                + (f"  {r.message}" if not ok and r.message else "")
+            )
     engine.close()
     if failures:
         print(f"{failures} self-check failure(s)", file=sys.stderr)
         raise typer.Exit(1)
-

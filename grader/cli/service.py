@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional
 
 import typer
 
@@ -18,8 +17,8 @@ app.add_typer(keys_app, name="keys")
 
 @app.command()
 def serve(
-    host: Optional[str] = typer.Option(None, "--host", help="address to bind (default GRADER_API_HOST, 127.0.0.1)"),
-    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="port (default GRADER_API_PORT, 8000)"),
+    host: str | None = typer.Option(None, "--host", help="address to bind (default GRADER_API_HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, "--port", min=1, max=65535, help="port (default GRADER_API_PORT, 8000)"),
 ) -> None:
     """Run the REST API. Without GRADER_BROKER_URL it also grades, in-process (SQLite, no Redis)."""
     import uvicorn
@@ -28,15 +27,23 @@ def serve(
 
     s = load_settings()
     host, port = host or s.api_host, port or s.api_port
-    mode = f"broker mode ({_redacted(s.broker_url)}): `grader worker` processes grade" if s.broker_url else f"embedded mode: {s.embedded_workers} grading thread(s) in this process"
+    mode = (
+        f"broker mode ({_redacted(s.broker_url)}): `grader worker` processes grade"
+        if s.broker_url
+        else f"embedded mode: {s.embedded_workers} grading thread(s) in this process"
+    )
     typer.echo(f"dlgrader API on http://{host}:{port} — {mode}", err=True)
     uvicorn.run(create_app(s), host=host, port=port, log_level="info")
 
 
 @app.command()
 def worker(
-    queues: Optional[str] = typer.Option(None, "--queues", help="comma-separated: gpu,cpu (default: cpu, or gpu,cpu with --gpu)"),
-    gpu: Optional[str] = typer.Option(None, "--gpu", help="GPU index(es) for the sandboxes, e.g. 0 or 0,1 (sets CUDA_VISIBLE_DEVICES)"),
+    queues: str | None = typer.Option(
+        None, "--queues", help="comma-separated: gpu,cpu (default: cpu, or gpu,cpu with --gpu)"
+    ),
+    gpu: str | None = typer.Option(
+        None, "--gpu", help="GPU index(es) for the sandboxes, e.g. 0 or 0,1 (sets CUDA_VISIBLE_DEVICES)"
+    ),
     concurrency: int = typer.Option(1, "--concurrency", "-c", min=1, help="jobs graded at once (threads)"),
     pool: str = typer.Option("threads", "--pool", help="threads or solo"),
 ) -> None:
@@ -56,17 +63,32 @@ def worker(
     if "gpu" in chosen and not s.gpu_devices:
         typer.echo("warning: consuming the gpu queue without --gpu: GPU tasks will run on the CPU", err=True)
     if s.visibility_timeout_s < 2 * s.timeout_s + 60:  # a grading runs the reference, then the candidate
-        typer.echo(f"warning: GRADER_VISIBILITY_TIMEOUT_S={s.visibility_timeout_s} is below the longest grading; "
-                   "a slow job may be redelivered to a second worker (it is graded once, but twice the work)", err=True)
+        typer.echo(
+            f"warning: GRADER_VISIBILITY_TIMEOUT_S={s.visibility_timeout_s} is below the longest grading; "
+            "a slow job may be redelivered to a second worker (it is graded once, but twice the work)",
+            err=True,
+        )
     if pool not in ("threads", "solo"):
         fail(f"--pool {pool!r}: choose threads or solo")
     from grader.service.celery_app import make_worker_app
 
-    make_worker_app(s).worker_main([
-        "worker", "--queues", ",".join(chosen), "--pool", pool, "--concurrency", str(1 if pool == "solo" else concurrency),
-        "--hostname", f"grader-{'-'.join(chosen)}-{os.getpid()}@%h", "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle",
-    ])
+    make_worker_app(s).worker_main(
+        [
+            "worker",
+            "--queues",
+            ",".join(chosen),
+            "--pool",
+            pool,
+            "--concurrency",
+            str(1 if pool == "solo" else concurrency),
+            "--hostname",
+            f"grader-{'-'.join(chosen)}-{os.getpid()}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @keys_app.command("create")

@@ -20,7 +20,7 @@ class Cgroup:
         self.pids = pids
 
     @classmethod
-    def create(cls, *, memory_mb: int, max_pids: int, root: Path = CGROUP_ROOT) -> "Cgroup | None":
+    def create(cls, *, memory_mb: int, max_pids: int, root: Path = CGROUP_ROOT) -> Cgroup | None:
         """Make fresh groups with the limits set, or None where cgroup v1 is not writable."""
         name = uuid.uuid4().hex[:16]
         mem, pids = root / "memory" / PARENT / name, root / "pids" / PARENT / name

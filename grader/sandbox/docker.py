@@ -101,8 +101,8 @@ class _Stream:
                 return
             if len(self._pending) < FRAME_HEADER.size + size:
                 return
-            payload = bytes(self._pending[FRAME_HEADER.size:FRAME_HEADER.size + size])
-            del self._pending[:FRAME_HEADER.size + size]
+            payload = bytes(self._pending[FRAME_HEADER.size : FRAME_HEADER.size + size])
+            del self._pending[: FRAME_HEADER.size + size]
             sink = {b"c": self.channel, b"o": self.stdout, b"e": self.stderr}.get(stream)
             if sink is not None:
                 sink.add(payload)
@@ -133,7 +133,9 @@ class DockerSandbox:
 
     backend = "docker"  # part of the reference cache key
 
-    def __init__(self, *, settings: Settings, client=None, labels: dict[str, str] | None = None, pool_size: int | None = None) -> None:
+    def __init__(
+        self, *, settings: Settings, client=None, labels: dict[str, str] | None = None, pool_size: int | None = None
+    ) -> None:
         """client: a docker.DockerClient (default: from settings); labels: added to every container."""
         self.settings = settings
         self._client = client
@@ -155,7 +157,11 @@ class DockerSandbox:
         if self._client is None:
             import docker
 
-            self._client = docker.DockerClient(base_url=self.settings.docker_host) if self.settings.docker_host else docker.from_env()
+            self._client = (
+                docker.DockerClient(base_url=self.settings.docker_host)
+                if self.settings.docker_host
+                else docker.from_env()
+            )
         return self._client
 
     def container_config(self, request: RunRequest, *, preload: bool = False) -> dict:
@@ -238,14 +244,18 @@ class DockerSandbox:
         warm = self._take(request) if self.pool_size > 0 else None
         if warm is not None:
             try:  # the task's memory cap (a cap below what the warm harness already holds fails)
-                self.client.api.update_container(warm.container_id, mem_limit=f"{request.memory_mb}m", memswap_limit=f"{request.memory_mb}m")
+                self.client.api.update_container(
+                    warm.container_id, mem_limit=f"{request.memory_mb}m", memswap_limit=f"{request.memory_mb}m"
+                )
             except Exception:  # noqa: BLE001 - run this one in a cold container instead
                 self._discard(warm)
                 warm = None
         if warm is not None:
             self.warm_runs += 1
             try:
-                return self._supervise(warm.container_id, warm.attached, warm.sock, request, started, warm_up_s=WARM_UP_S)
+                return self._supervise(
+                    warm.container_id, warm.attached, warm.sock, request, started, warm_up_s=WARM_UP_S
+                )
             except Exception as exc:  # noqa: BLE001
                 return RunResult(b"", "", "", sandbox_error=f"docker sandbox failed: {type(exc).__name__}: {exc}")
             finally:
@@ -272,7 +282,9 @@ class DockerSandbox:
         attached, sock = self._attach_and_start(container_id)
         return self._supervise(container_id, attached, sock, request, started)
 
-    def _supervise(self, container_id: str, attached, sock, request: RunRequest, started: float, warm_up_s: float = 0.0) -> RunResult:
+    def _supervise(
+        self, container_id: str, attached, sock, request: RunRequest, started: float, warm_up_s: float = 0.0
+    ) -> RunResult:
         """warm_up_s > 0: a pre-started container whose harness may still be importing; the wall
         clock starts at its "warm" line (waited for up to warm_up_s), which is then dropped."""
         api = self.client.api
@@ -282,7 +294,9 @@ class DockerSandbox:
             stream.thread.start()
             threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
             if warm_up_s > 0:
-                warm_error = await_warm(stream.channel.buf, ended=lambda: not stream.thread.is_alive(), limit_s=warm_up_s)
+                warm_error = await_warm(
+                    stream.channel.buf, ended=lambda: not stream.thread.is_alive(), limit_s=warm_up_s
+                )
             stream.thread.join(timeout=0 if warm_error else request.timeout_s)
             timed_out = warm_error is None and stream.thread.is_alive()
             if warm_error:
@@ -309,8 +323,16 @@ class DockerSandbox:
 
     @staticmethod
     def _key(r: RunRequest) -> tuple:
-        return (tuple(r.job["imports"]), r.cuda_visible_devices, r.cpu_s, r.file_size_mb, r.open_files, r.max_pids,
-                r.output_cap_bytes, r.observation_cap_bytes)
+        return (
+            tuple(r.job["imports"]),
+            r.cuda_visible_devices,
+            r.cpu_s,
+            r.file_size_mb,
+            r.open_files,
+            r.max_pids,
+            r.output_cap_bytes,
+            r.observation_cap_bytes,
+        )
 
     def _take(self, request: RunRequest) -> _Warm | None:
         key = self._key(request)

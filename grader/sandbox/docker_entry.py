@@ -117,7 +117,11 @@ def _start_harness(cfg: dict, channel_w: int, out_w: int, err_w: int, close: lis
             # stacked on Docker's default profile: at least the process backend's walls
             seccomp.install(bytes.fromhex(cfg["seccomp"]) if isinstance(cfg.get("seccomp"), str) else None)
         # A pre-started (pooled) container imports and warms the frameworks before its job arrives.
-        preload = ["--preload", ",".join(cfg["preload"])] + (["--cuda"] if cfg.get("cuda") else []) if cfg.get("preload") else []
+        preload = (
+            ["--preload", ",".join(cfg["preload"])] + (["--cuda"] if cfg.get("cuda") else [])
+            if cfg.get("preload")
+            else []
+        )
         os.execv(sys.executable, [sys.executable, "-I", "-m", "grader.harness", str(channel_w), *preload])
     except BaseException as exc:  # noqa: BLE001 - reported as the grader's own failure
         os.write(fail_w, f"{type(exc).__name__}: {exc}"[:500].encode())

@@ -73,7 +73,7 @@ def _run_inline(harness_main, cfg: dict) -> None:
 
 def _as_fresh_interpreter() -> None:
     """Undo what a sandbox forked from a warm template inherited from the template's own run, so
-    that it is indistinguishable from a fresh interpreter (tests/test_pool.py compares the two):
+    that it is indistinguishable from a fresh interpreter (tests/sandbox/test_pool.py compares the two):
     tempfile's cached directory (the template's home, absent here) and the global random
     generators (every fork would otherwise draw the same first numbers)."""
     import random
@@ -161,7 +161,10 @@ def _init(cfg: dict, report, inline: bool = False) -> None:
             _exec_harness(cfg)
         except BaseException as exc:  # noqa: BLE001 - any failure here is the grader's own
             try:
-                os.write(status_fd, (json.dumps({"error": f"harness failed to start: {type(exc).__name__}: {exc}"}) + "\n").encode())
+                os.write(
+                    status_fd,
+                    (json.dumps({"error": f"harness failed to start: {type(exc).__name__}: {exc}"}) + "\n").encode(),
+                )
             except OSError:
                 os.write(2, f"dlgrader launcher: {type(exc).__name__}: {exc}\n".encode())
             os._exit(71)

@@ -320,7 +320,9 @@ class PooledSandbox:
         pipes = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, channel, status
         (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (chan_r, chan_w), (stat_r, stat_w) = pipes
         theirs = [stdin_r, stdout_w, stderr_w, chan_w, stat_w]
-        cfg = launcher_config(s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=chan_w, status_fd=stat_w)
+        cfg = launcher_config(
+            s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=chan_w, status_fd=stat_w
+        )
         # Without a cgroup, RLIMIT_AS is the memory cap: size it for the largest task it may get.
         cfg["address_space_mb"] = 0 if cgroup else max(s.memory_mb, request.memory_mb) + 8192
         proc = pidfd = None
@@ -332,7 +334,9 @@ class PooledSandbox:
                 cfg["harness_args"] = ["--preload", ",".join(key[0])] + (["--cuda"] if key[1] else [])
                 proc = subprocess.Popen(
                     [sys.executable, "-I", "-m", "grader.sandbox.launcher", json.dumps(cfg)],
-                    stdin=stdin_r, stdout=stdout_w, stderr=stderr_w,
+                    stdin=stdin_r,
+                    stdout=stdout_w,
+                    stderr=stderr_w,
                     pass_fds=(chan_w, stat_w),
                     env=sandbox_env(s, workdir),
                     cwd=str(PROJECT_ROOT),
@@ -365,9 +369,15 @@ class PooledSandbox:
             warnings.append(f"could not set the sandbox's memory cap to {request.memory_mb} MB")
         try:
             return supervise(
-                request, slot.streams, wait=slot.wait, kill=slot.kill, cgroup=slot.cgroup,
+                request,
+                slot.streams,
+                wait=slot.wait,
+                kill=slot.kill,
+                cgroup=slot.cgroup,
                 launcher_pid=slot.launcher_pid if slot.proc is not None else None,
-                isolated=slot.isolate, warnings=warnings, started=started,
+                isolated=slot.isolate,
+                warnings=warnings,
+                started=started,
                 warm_up_s=WARM_UP_S if slot.proc is not None else 0.0,  # spawn mode warms itself
             )
         finally:

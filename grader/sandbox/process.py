@@ -22,6 +22,8 @@ from grader.settings import PROJECT_ROOT, Settings
 
 # Passed through to the sandbox: not secrets, needed for correct numerics on some CPUs.
 PASSTHROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
 class _CappedReader(threading.Thread):
     """Drains a pipe to the end, keeping at most `cap` bytes (so the child never blocks)."""
 
@@ -102,14 +104,18 @@ class ProcessSandbox:
         started = time.monotonic()
         warnings = isolation_warnings(s, isolate)
         if isolate is False and s.isolation == "strict":
-            return RunResult(b"", "", "", sandbox_error="strict isolation required but not available (needs root on Linux)")
+            return RunResult(
+                b"", "", "", sandbox_error="strict isolation required but not available (needs root on Linux)"
+            )
         cgroup = Cgroup.create(memory_mb=request.memory_mb, max_pids=request.max_pids) if self.is_root else None
         if cgroup is None:
             warnings.append("no cgroup: memory capped by RLIMIT_AS, processes by RLIMIT_NPROC only")
         workdir = tempfile.mkdtemp(prefix="dlgrader-")
         channel_r, channel_w = os.pipe()
         status_r, status_w = os.pipe()
-        cfg = launcher_config(s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=channel_w, status_fd=status_w)
+        cfg = launcher_config(
+            s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=channel_w, status_fd=status_w
+        )
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-m", "grader.sandbox.launcher", json.dumps(cfg)],
@@ -141,8 +147,20 @@ class ProcessSandbox:
             proc.wait()
 
         try:
-            streams = Streams(stdin=proc.stdin, stdout=proc.stdout, stderr=proc.stderr, channel=channel_r, status=status_r)
-            return supervise(request, streams, wait=wait, kill=kill, cgroup=cgroup, launcher_pid=proc.pid, isolated=isolate, warnings=warnings, started=started)
+            streams = Streams(
+                stdin=proc.stdin, stdout=proc.stdout, stderr=proc.stderr, channel=channel_r, status=status_r
+            )
+            return supervise(
+                request,
+                streams,
+                wait=wait,
+                kill=kill,
+                cgroup=cgroup,
+                launcher_pid=proc.pid,
+                isolated=isolate,
+                warnings=warnings,
+                started=started,
+            )
         finally:  # whatever happened (even an interrupt of the grader), nothing outlives the run
             if proc.poll() is None:
                 kill()
@@ -151,9 +169,11 @@ class ProcessSandbox:
 
 def isolation_warnings(settings: Settings, isolate: bool) -> list[str]:
     """What this run's sandbox lacks, for the report."""
-    missing = [] if not settings.seccomp or seccomp.compiled() is not None else [
-        "no seccomp filter: libseccomp or its Python binding (pyseccomp) is not installed"
-    ]
+    missing = (
+        []
+        if not settings.seccomp or seccomp.compiled() is not None
+        else ["no seccomp filter: libseccomp or its Python binding (pyseccomp) is not installed"]
+    )
     if isolate:
         return missing
     return [
@@ -163,7 +183,16 @@ def isolation_warnings(settings: Settings, isolate: bool) -> list[str]:
     ]
 
 
-def launcher_config(s: Settings, request: RunRequest, *, isolate: bool, cgroup: Cgroup | None, workdir: str, channel_fd: int, status_fd: int) -> dict:
+def launcher_config(
+    s: Settings,
+    request: RunRequest,
+    *,
+    isolate: bool,
+    cgroup: Cgroup | None,
+    workdir: str,
+    channel_fd: int,
+    status_fd: int,
+) -> dict:
     """What grader/sandbox/launcher.py needs to set up one sandbox."""
     return {
         "isolate": isolate,
@@ -199,8 +228,19 @@ class Streams:
     status: int
 
 
-def supervise(request: RunRequest, streams: Streams, *, wait, kill, cgroup: Cgroup | None, launcher_pid: int | None, isolated: bool, warnings: list[str], started: float,
-              warm_up_s: float = 0.0) -> RunResult:
+def supervise(
+    request: RunRequest,
+    streams: Streams,
+    *,
+    wait,
+    kill,
+    cgroup: Cgroup | None,
+    launcher_pid: int | None,
+    isolated: bool,
+    warnings: list[str],
+    started: float,
+    warm_up_s: float = 0.0,
+) -> RunResult:
     """Feed the job, wait up to the wall-clock limit, kill what is left, collect the outcome.
 
     wait(timeout) -> True once the launcher has ended; kill() stops the launcher itself.

@@ -41,7 +41,12 @@ def check(ret: int, what: str) -> None:
 
 
 def mount(source: str, target: str, fstype: str, flags: int, data: str = "") -> None:
-    check(_libc.mount(source.encode(), target.encode(), fstype.encode() or None, ctypes.c_ulong(flags), data.encode() or None), f"mount {target}")
+    check(
+        _libc.mount(
+            source.encode(), target.encode(), fstype.encode() or None, ctypes.c_ulong(flags), data.encode() or None
+        ),
+        f"mount {target}",
+    )
 
 
 def _bind(path: str, root: str, *, writable: bool = False) -> None:
@@ -58,7 +63,12 @@ def _bind(path: str, root: str, *, writable: bool = False) -> None:
         open(target, "a").close()
     mount(path, target, "", MS_BIND | MS_REC)
     if not writable:
-        mount("none", target, "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | (0 if path.startswith("/dev/") else MS_NODEV))
+        mount(
+            "none",
+            target,
+            "",
+            MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | (0 if path.startswith("/dev/") else MS_NODEV),
+        )
 
 
 def build(cfg: dict, root: str) -> None:
@@ -120,7 +130,12 @@ def _dev(cfg: dict, root: str) -> None:
         _bind("/dev/nvidia-caps", root, writable=True)
     os.makedirs(dev + "/shm", mode=0o1777, exist_ok=True)
     mount("tmpfs", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{dev}/{name}")
 
 

@@ -22,7 +22,9 @@ WEBHOOK_JOB = "workers.jobs.deliver_webhook"
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app for this configuration, without jobs (what publishers need)."""
-    app = Celery("dlgrader", broker=settings.broker_url or None, backend=settings.broker_url or None, set_as_current=False)
+    app = Celery(
+        "dlgrader", broker=settings.broker_url or None, backend=settings.broker_url or None, set_as_current=False
+    )
     vt = settings.visibility_timeout_s
     transport = {
         "visibility_timeout": vt,  # a killed worker's job is redelivered after this

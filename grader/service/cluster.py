@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from grader.models import Report, Submission
 from grader.service.dispatch import CeleryQueue, QueueUnavailable
@@ -34,7 +34,9 @@ def grade_via_cluster(
     try:
         queue.ping()
     except QueueUnavailable as exc:
-        raise ClusterUnavailable(f"cannot reach the broker at {_redacted(settings.broker_url)}: {exc.__cause__ or exc}") from exc
+        raise ClusterUnavailable(
+            f"cannot reach the broker at {_redacted(settings.broker_url)}: {exc.__cause__ or exc}"
+        ) from exc
     own_store = store is None
     store = store or Store.from_settings(settings)
     try:
@@ -43,7 +45,9 @@ def grade_via_cluster(
         specs = {}
         for sub in submissions:
             if sub.task_id not in specs:
-                specs[sub.task_id] = load_task(sub.task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir).spec
+                specs[sub.task_id] = load_task(
+                    sub.task_id, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir
+                ).spec
             row, _ = store.add_submission(sub, owner_id=None, priority=priority)
             try:
                 queue.enqueue(row.id, spec=specs[sub.task_id], priority=priority)

@@ -8,8 +8,8 @@ import itertools
 import logging
 import queue as stdlib_queue
 import threading
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from grader.models import NeedsGpu, TaskSpec
 from grader.service import webhooks
@@ -50,7 +50,7 @@ class EmbeddedQueue:
         self.engine = self._engine_factory()
         for row in self.store.pending():  # nothing is lost across restarts
             self._put(row.id, row.priority)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for sid, attempt, due in self.store.undelivered():  # nor a webhook still owed
             self._later(max(0.0, (due - now).total_seconds()), lambda sid=sid, a=attempt: self._deliver(sid, a))
         for i in range(max(1, self.settings.embedded_workers)):
@@ -71,7 +71,9 @@ class EmbeddedQueue:
             except stdlib_queue.Empty:
                 continue
             try:
-                outcome, row = run_submission(sid, store=self.store, engine=self.engine, max_retries=self.settings.job_max_retries)
+                outcome, row = run_submission(
+                    sid, store=self.store, engine=self.engine, max_retries=self.settings.job_max_retries
+                )
             except Exception:  # noqa: BLE001 - e.g. the database is down: try again later
                 log.exception("embedded job %s failed; retrying", sid)
                 self._later(self.settings.job_retry_delay_s, lambda sid=sid: self._put(sid, "interactive"))
@@ -132,8 +134,10 @@ class CeleryQueue:
 
         try:
             self.app.send_task(
-                GRADE_JOB, args=[submission_id],
-                queue=queue_for(spec, gpu_workers=self.settings.gpu_workers), priority=PRIORITY[priority],
+                GRADE_JOB,
+                args=[submission_id],
+                queue=queue_for(spec, gpu_workers=self.settings.gpu_workers),
+                priority=PRIORITY[priority],
                 ignore_result=True,  # the database holds the report; don't subscribe to the result backend
             )
         except (OperationalError, OSError, redis.RedisError) as exc:
@@ -162,7 +166,7 @@ class CeleryQueue:
                     pipe.llen(q if pri == 0 else f"{q}{SEP}{pri}")
             counts = pipe.execute()
         n = len(PRIORITY_STEPS)
-        return {q: sum(counts[i * n:(i + 1) * n]) for i, q in enumerate(QUEUES)}
+        return {q: sum(counts[i * n : (i + 1) * n]) for i, q in enumerate(QUEUES)}
 
     def stop(self) -> None:
         self.app.close()

@@ -22,7 +22,9 @@ class ServiceCollector(Collector):
 
     def collect(self):
         counts = self.store.counts()
-        by_status = GaugeMetricFamily("grader_submissions", "Submissions by status (queued, running, or the report's status)", labels=["status"])
+        by_status = GaugeMetricFamily(
+            "grader_submissions", "Submissions by status (queued, running, or the report's status)", labels=["status"]
+        )
         for status, n in sorted(counts.items()):
             by_status.add_metric([status], n)
         yield by_status
@@ -35,14 +37,20 @@ class ServiceCollector(Collector):
             log.warning("queue depth unavailable: %s", exc)
         yield depth
 
-        refs = GaugeMetricFamily("grader_reference_failures", "Submissions not graded because the task's reference failed its check, per task", labels=["task"])
+        refs = GaugeMetricFamily(
+            "grader_reference_failures",
+            "Submissions not graded because the task's reference failed its check, per task",
+            labels=["task"],
+        )
         for task_id, n in sorted(self.store.reference_failures().items()):
             refs.add_metric([task_id], n)
         yield refs
 
         buckets, count, total = self.store.latency_histogram()
         hist = HistogramMetricFamily("grader_grading_latency_seconds", "Seconds from submission to report")
-        hist.add_metric([], [(f"{b:g}", n) for b, n in zip(LATENCY_BUCKETS_S, buckets)] + [("+Inf", count)], sum_value=total)
+        hist.add_metric(
+            [], [(f"{b:g}", n) for b, n in zip(LATENCY_BUCKETS_S, buckets)] + [("+Inf", count)], sum_value=total
+        )
         yield hist
 
 

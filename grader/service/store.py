@@ -11,7 +11,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -44,7 +44,7 @@ LATENCY_BUCKETS_S = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -56,11 +56,11 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -176,7 +176,7 @@ class Store:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Store":
+    def from_settings(cls, settings: Settings) -> Store:
         return cls(database_url(settings))
 
     def create_schema(self) -> None:
@@ -248,9 +248,19 @@ class Store:
             if existing is not None:
                 return self._same_request(existing, rhash, idempotency_key), False
         row = SubmissionRow(
-            id=str(uuid.uuid4()), owner_id=owner_id, task_id=submission.task_id, candidate_id=submission.candidate_id,
-            code=submission.code, callback_url=callback_url, meta=metadata, idempotency_key=idempotency_key,
-            request_hash=rhash, priority=priority, status=QUEUED, attempts=0, created_at=utcnow(),
+            id=str(uuid.uuid4()),
+            owner_id=owner_id,
+            task_id=submission.task_id,
+            candidate_id=submission.candidate_id,
+            code=submission.code,
+            callback_url=callback_url,
+            meta=metadata,
+            idempotency_key=idempotency_key,
+            request_hash=rhash,
+            priority=priority,
+            status=QUEUED,
+            attempts=0,
+            created_at=utcnow(),
         )
         try:
             with self._session.begin() as s:
@@ -304,28 +314,43 @@ class Store:
             res = s.execute(
                 update(SubmissionRow)
                 .where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED)
-                .values(status=COMPLETED, graded_at=now, report=json.loads(report.model_dump_json()),
-                        result_status=report.status.value, grading_s=(now - row.created_at).total_seconds())
+                .values(
+                    status=COMPLETED,
+                    graded_at=now,
+                    report=json.loads(report.model_dump_json()),
+                    result_status=report.status.value,
+                    grading_s=(now - row.created_at).total_seconds(),
+                )
             )
             return res.rowcount == 1
 
     def requeue(self, submission_id: str) -> None:
         """Back to queued (a retry of the grader's own fault is pending)."""
         with self._session.begin() as s:
-            s.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED).values(status=QUEUED))
+            s.execute(
+                update(SubmissionRow)
+                .where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED)
+                .values(status=QUEUED)
+            )
 
     def pending(self) -> list[SubmissionRow]:
         """Submissions not yet completed (queued, or running when a process died), oldest first."""
         with self._session() as s:
-            return list(s.scalars(select(SubmissionRow).where(SubmissionRow.status != COMPLETED).order_by(SubmissionRow.created_at)))
+            return list(
+                s.scalars(
+                    select(SubmissionRow).where(SubmissionRow.status != COMPLETED).order_by(SubmissionRow.created_at)
+                )
+            )
 
     def completed_among(self, ids: list[str]) -> list[SubmissionRow]:
         """Those of ids that are completed."""
         out: list[SubmissionRow] = []
         with self._session() as s:
             for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                out += s.scalars(select(SubmissionRow).where(SubmissionRow.id.in_(chunk), SubmissionRow.status == COMPLETED))
+                chunk = ids[i : i + 500]
+                out += s.scalars(
+                    select(SubmissionRow).where(SubmissionRow.id.in_(chunk), SubmissionRow.status == COMPLETED)
+                )
         return out
 
     # --- metrics ----------------------------------------------------------------------------------
@@ -339,7 +364,9 @@ class Store:
         """Completed submissions per task whose grading failed because the task's reference could
         not be trusted (a sandbox_error the grader's reference check raised)."""
         out: dict[str, int] = {}
-        query = select(SubmissionRow.task_id, SubmissionRow.report).where(SubmissionRow.status == COMPLETED, SubmissionRow.result_status == "sandbox_error")
+        query = select(SubmissionRow.task_id, SubmissionRow.report).where(
+            SubmissionRow.status == COMPLETED, SubmissionRow.result_status == "sandbox_error"
+        )
         with self._session() as s:
             for task_id, report in s.execute(query):
                 if str((report or {}).get("message", "")).startswith("reference solution of"):
@@ -368,11 +395,17 @@ class Store:
         owed = []
         with self._session() as s:
             rows = s.execute(
-                select(SubmissionRow.id, SubmissionRow.graded_at)
-                .where(SubmissionRow.status == COMPLETED, SubmissionRow.callback_url.is_not(None))
+                select(SubmissionRow.id, SubmissionRow.graded_at).where(
+                    SubmissionRow.status == COMPLETED, SubmissionRow.callback_url.is_not(None)
+                )
             ).all()
             for sid, graded_at in rows:
-                last = s.scalars(select(Delivery).where(Delivery.submission_id == sid).order_by(Delivery.attempt.desc(), Delivery.id.desc()).limit(1)).first()
+                last = s.scalars(
+                    select(Delivery)
+                    .where(Delivery.submission_id == sid)
+                    .order_by(Delivery.attempt.desc(), Delivery.id.desc())
+                    .limit(1)
+                ).first()
                 if last is None:
                     owed.append((sid, 1, graded_at or utcnow()))
                 elif last.error is not None and last.next_retry_at is not None:
@@ -381,4 +414,10 @@ class Store:
 
     def deliveries(self, submission_id: str) -> list[Delivery]:
         with self._session() as s:
-            return list(s.scalars(select(Delivery).where(Delivery.submission_id == submission_id).order_by(Delivery.attempt, Delivery.id)))
+            return list(
+                s.scalars(
+                    select(Delivery)
+                    .where(Delivery.submission_id == submission_id)
+                    .order_by(Delivery.attempt, Delivery.id)
+                )
+            )

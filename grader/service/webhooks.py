@@ -13,7 +13,7 @@ import json
 import logging
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -61,13 +61,24 @@ def event_id(submission_id: str) -> str:
     return "evt_" + hashlib.sha256(f"{submission_id}:{EVENT_TYPE}".encode()).hexdigest()[:24]
 
 
-def event(submission_id: str, *, task_id: str, candidate_id: str | None, metadata: dict | None, graded_at: datetime, report: dict) -> dict[str, Any]:
+def event(
+    submission_id: str,
+    *,
+    task_id: str,
+    candidate_id: str | None,
+    metadata: dict | None,
+    graded_at: datetime,
+    report: dict,
+) -> dict[str, Any]:
     """The submission.graded event body."""
     return {
         "id": event_id(submission_id),
         "type": EVENT_TYPE,
         "created": int(graded_at.timestamp()),
-        "data": {"submission": {"id": submission_id, "task_id": task_id, "candidate_id": candidate_id, "metadata": metadata}, "report": report},
+        "data": {
+            "submission": {"id": submission_id, "task_id": task_id, "candidate_id": candidate_id, "metadata": metadata},
+            "report": report,
+        },
     }
 
 
@@ -77,14 +88,23 @@ def backoff_s(attempt: int, *, base_s: float, max_s: float, rng: random.Random |
     return full / 2 + (rng or random).uniform(0, full / 2)
 
 
-def deliver(submission_id: str, attempt: int, *, store, settings: Settings, client: httpx.Client | None = None) -> float | None:
+def deliver(
+    submission_id: str, attempt: int, *, store, settings: Settings, client: httpx.Client | None = None
+) -> float | None:
     """One delivery attempt of a completed submission's event, logged in the store. Returns the delay
     before the next attempt, or None when done (delivered, nothing to send, or out of attempts)."""
     row = store.get(submission_id, any_owner=True)
     if row is None or not row.callback_url or row.report is None:
         return None
     body = json.dumps(
-        event(submission_id, task_id=row.task_id, candidate_id=row.candidate_id, metadata=row.meta, graded_at=row.graded_at, report=row.report),
+        event(
+            submission_id,
+            task_id=row.task_id,
+            candidate_id=row.candidate_id,
+            metadata=row.meta,
+            graded_at=row.graded_at,
+            report=row.report,
+        ),
         separators=(",", ":"),
     ).encode()
     ts = int(time.time())
@@ -94,7 +114,7 @@ def deliver(submission_id: str, attempt: int, *, store, settings: Settings, clie
         SIGNATURE_HEADER: sign(settings.webhook_secret, body, ts),
         EVENT_ID_HEADER: event_id(submission_id),
     }
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     status_code: int | None = None
     error: str | None = None
     try:
@@ -110,14 +130,20 @@ def deliver(submission_id: str, attempt: int, *, store, settings: Settings, clie
         error = f"{type(exc).__name__}: {exc}"[:500]
     except Exception as exc:  # noqa: BLE001 - a notification never fails the work
         error = f"{type(exc).__name__}: {exc}"[:500]
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     delay = None
     if error is not None and attempt < settings.webhook_max_attempts:
         delay = backoff_s(attempt, base_s=settings.webhook_backoff_base_s, max_s=settings.webhook_backoff_max_s)
     try:
         store.add_delivery(
-            submission_id=submission_id, event_id=event_id(submission_id), attempt=attempt, url=row.callback_url,
-            status_code=status_code, error=error, started_at=started, finished_at=finished,
+            submission_id=submission_id,
+            event_id=event_id(submission_id),
+            attempt=attempt,
+            url=row.callback_url,
+            status_code=status_code,
+            error=error,
+            started_at=started,
+            finished_at=finished,
             next_retry_at=finished + timedelta(seconds=delay) if delay is not None else None,
         )
     except Exception:  # noqa: BLE001

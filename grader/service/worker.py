@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from grader.models import Environment, Report, Status
@@ -26,10 +26,18 @@ class Outcome(StrEnum):
 def error_report(row, message: str) -> Report:
     """A sandbox_error report for failures that happen before the engine could produce one."""
     return Report(
-        task_id=row.task_id, task_version="?", candidate_id=row.candidate_id, status=Status.sandbox_error,
-        score=None, max_score=0, checks=[], message=message, duration_s=0.0,
+        task_id=row.task_id,
+        task_version="?",
+        candidate_id=row.candidate_id,
+        status=Status.sandbox_error,
+        score=None,
+        max_score=0,
+        checks=[],
+        message=message,
+        duration_s=0.0,
         environment=Environment(python=platform.python_version()),
-        submission_sha256=row.submission().sha256, graded_at=datetime.now(timezone.utc),
+        submission_sha256=row.submission().sha256,
+        graded_at=datetime.now(UTC),
     )
 
 

@@ -135,7 +135,10 @@ def _layouts(rng, trial):
         return [("fortran", _ASFORTRAN(a)), ("reversed", _COPY(a)[::-1, ::-1]), ("strided", _COPY(a)[::2, 1::2])]
     if trial == 1:
         return [("big_endian_f8", _ASTYPE(a, ">f8")), ("big_endian_f4", _ASTYPE(a, ">f4"))]
-    return [("big_endian_fortran_f8", _ASFORTRAN(_ASTYPE(a, ">f8"))), ("reversed_f4", _ASTYPE(a, np.float32)[::-1, ::-2])]
+    return [
+        ("big_endian_fortran_f8", _ASFORTRAN(_ASTYPE(a, ">f8"))),
+        ("reversed_f4", _ASTYPE(a, np.float32)[::-1, ::-2]),
+    ]
 
 
 def probe_layouts(mod, seed, trial):

@@ -1,6 +1,6 @@
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 
 from grader.harness.kit import sub_seed
 

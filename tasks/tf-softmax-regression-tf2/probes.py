@@ -1,7 +1,8 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed, type_name as _type_name
+from grader.harness.kit import sub_seed
+from grader.harness.kit import type_name as _type_name
 
 # (features, classes) per trial for init_params.
 INIT_SETUPS = {0: (784, 10), 1: (3, 2), 2: (5, 7)}

@@ -67,7 +67,10 @@ def _layout_inputs(seed, trial):
     if trial == 0:
         return [base.astype(">f8"), base[::-1, ::-2]]  # big-endian; negative strides
     if trial == 1:
-        return [np.asfortranarray(base), np.round(base).astype(">i4")[:, 1::2]]  # Fortran order; big-endian int, strided
+        return [
+            np.asfortranarray(base),
+            np.round(base).astype(">i4")[:, 1::2],
+        ]  # Fortran order; big-endian int, strided
     return [base.T[::-1], base.astype(">f4")[::-1]]  # transposed and reversed; big-endian float32, reversed
 
 

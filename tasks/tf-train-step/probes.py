@@ -1,8 +1,9 @@
+import keras
 import numpy as np
 import tensorflow as tf
-import keras
 
-from grader.harness.kit import sub_seed, type_name as _type_name
+from grader.harness.kit import sub_seed
+from grader.harness.kit import type_name as _type_name
 
 # probe_steps: (batch size, inputs, outputs, optimizer) per trial; one batch, several steps.
 STEP_SETUPS = {0: (8, 4, 2, "sgd"), 1: (1, 3, 3, "momentum"), 2: (16, 5, 1, "adam")}

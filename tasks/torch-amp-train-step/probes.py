@@ -11,7 +11,8 @@ scaler's scale after each step. The grader compares them with the reference's.
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn, type_name as _type_name
+from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor

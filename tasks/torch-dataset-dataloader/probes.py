@@ -12,7 +12,8 @@ way of shuffling with a dedicated, seeded torch.Generator passes.
 import numpy as np
 import torch
 
-from grader.harness.kit import generator, sub_seed, type_name as _type_name
+from grader.harness.kit import generator, sub_seed
+from grader.harness.kit import type_name as _type_name
 
 FEATURES, CLASSES = 3, 5
 ITEMS_N = {0: 9, 1: 6, 2: 11}

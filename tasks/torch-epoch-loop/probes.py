@@ -11,7 +11,8 @@ facts only: the returned dict's types and values, those flags, the parameters.
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn, type_name as _type_name
+from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
@@ -160,7 +161,9 @@ def probe_epoch(mod, seed, trial):
     after the epoch."""
     result, model, seen = _run(mod, seed, trial, lr_scale=1.0)
     return {
-        "types": {str(k): _type_name(v) for k, v in result.items()} if _isinstance(result, _dict) else _type_name(result),
+        "types": {str(k): _type_name(v) for k, v in result.items()}
+        if _isinstance(result, _dict)
+        else _type_name(result),
         "train_modes": _modes(seen, "train"),
         "val_modes": _modes(seen, "val"),
         "val_grad": _flags(seen, "val", 2, "enabled", "disabled"),

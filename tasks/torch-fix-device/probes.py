@@ -202,7 +202,7 @@ class ProbeClassifier(torch.nn.Module):
         return self
 
     def mode(self) -> str:
-        """"train" / "eval" when every submodule (the model included) is in that mode, else "mixed"."""
+        """ "train" / "eval" when every submodule (the model included) is in that mode, else "mixed"."""
         flags = {_bool(m.training) for m in self.modules()}
         return "mixed" if len(flags) > 1 else ("train" if True in flags else "eval")
 

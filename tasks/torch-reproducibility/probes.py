@@ -88,9 +88,7 @@ def _torch_training(seed, trial):
     g = generator(seed, "data", trial)
     x = torch.randn(32, 4, generator=g)
     y = x @ torch.randn(4, 1, generator=g) + 0.1 * torch.randn(32, 1, generator=g)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Dropout(0.25), torch.nn.Linear(8, 1)
-    )
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Dropout(0.25), torch.nn.Linear(8, 1))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8, shuffle=True)
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     model.train()

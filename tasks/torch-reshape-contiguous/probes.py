@@ -97,7 +97,16 @@ def probe_flat_strided(mod, seed, trial):
 
 
 # dtypes beyond the value trials' float32 / float64 / int64
-EXTRA_DTYPES = (torch.float16, torch.bfloat16, torch.int32, torch.int16, torch.uint8, torch.bool, torch.float64, torch.int64)
+EXTRA_DTYPES = (
+    torch.float16,
+    torch.bfloat16,
+    torch.int32,
+    torch.int16,
+    torch.uint8,
+    torch.bool,
+    torch.float64,
+    torch.int64,
+)
 
 
 def probe_flat_dtypes(mod, seed, trial):

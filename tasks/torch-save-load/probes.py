@@ -18,7 +18,8 @@ import pathlib
 import torch
 import torch.serialization
 
-from grader.harness.kit import canonical_init, randn, sub_seed, type_name as _type_name
+from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import type_name as _type_name
 
 IN, HIDDEN, OUT, BATCH = 5, 16, 3, 8
 KEYS = ("model_state_dict", "optimizer_state_dict", "epoch")
@@ -108,7 +109,9 @@ def _optimizer_view(sd):
         return _type_name(sd)
     state = sd.get("state")
     return {
-        "state": {_str(k): _tensors_view(v) for k, v in state.items()} if _isinstance(state, _dict) else _type_name(state),
+        "state": {_str(k): _tensors_view(v) for k, v in state.items()}
+        if _isinstance(state, _dict)
+        else _type_name(state),
         "param_groups": sd.get("param_groups"),
     }
 

@@ -1,6 +1,7 @@
 import torch
 
-from grader.harness.kit import canonical_init, randn, sub_seed, type_name as _type_name
+from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import type_name as _type_name
 
 # Captured when the probes load, before the candidate's module is imported.
 _DETACH = torch._C.TensorBase.detach
@@ -106,7 +107,9 @@ class _Watch:
             self.handles.append(p.register_post_accumulate_grad_hook(lambda q, i=i: self._raw(i, q)))
 
     def _step(self, opt, args, kwargs):
-        self.steps.append({"grads": _snap([p.grad for p in self.params]), "lr": [float(g["lr"]) for g in opt.param_groups]})
+        self.steps.append(
+            {"grads": _snap([p.grad for p in self.params]), "lr": [float(g["lr"]) for g in opt.param_groups]}
+        )
 
     def _raw(self, i, p):
         self.raw[i] = _CLONE(_DETACH(p.grad))

@@ -23,6 +23,7 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
 
     store = store or Store.from_settings(settings)
     if queue is None:
+
         def default_engine():
             from grader import salt
             from grader.engine import Engine
@@ -40,8 +41,12 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         finally:
             queue.stop()
 
-    app = FastAPI(title="dlgrader", version="1", lifespan=lifespan,
-                  description="Automated, sandboxed grading of deep-learning interview code.")
+    app = FastAPI(
+        title="dlgrader",
+        version="1",
+        lifespan=lifespan,
+        description="Automated, sandboxed grading of deep-learning interview code.",
+    )
     app.state.settings, app.state.store, app.state.queue = settings, store, queue
     app.state.tasks = tasks.TaskCatalog(settings)
 

@@ -11,7 +11,9 @@ bearer = HTTPBearer(auto_error=False, description="an API key from `grader keys 
 def owner(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
     """The calling key's id (401 without a valid key)."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-        raise HTTPException(401, "missing API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "missing API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
     key_id = request.app.state.store.key_owner(creds.credentials)
     if key_id is None:
         raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})

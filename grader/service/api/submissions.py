@@ -29,7 +29,9 @@ class SubmissionIn(BaseModel):
     task_id: str = Field(min_length=1, max_length=200)
     code: str
     candidate_id: str | None = Field(default=None, max_length=200)
-    callback_url: str | None = Field(default=None, max_length=2000, description="receives the signed submission.graded event")
+    callback_url: str | None = Field(
+        default=None, max_length=2000, description="receives the signed submission.graded event"
+    )
     metadata: dict[str, Any] | None = None
 
     @field_validator("callback_url")
@@ -82,15 +84,24 @@ def parse_body(raw: bytes, *, max_kib: int) -> SubmissionIn:
     return body
 
 
-OPENAPI_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}}}}
+OPENAPI_BODY = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}}}
+}
 
 
-@router.post("/submissions", status_code=202, response_model=SubmissionCreated, openapi_extra=OPENAPI_BODY,
-             responses={409: {}, 413: {}, 422: {}, 503: {}})
+@router.post(
+    "/submissions",
+    status_code=202,
+    response_model=SubmissionCreated,
+    openapi_extra=OPENAPI_BODY,
+    responses={409: {}, 413: {}, 422: {}, 503: {}},
+)
 async def create_submission(
     request: Request,
     key_id: str = Depends(owner),
-    idempotency_key: str | None = Header(default=None, max_length=200, description="same key and body → same submission"),
+    idempotency_key: str | None = Header(
+        default=None, max_length=200, description="same key and body → same submission"
+    ),
 ) -> JSONResponse:
     """Queue a submission for grading; 202 with its id."""
     app = request.app
@@ -103,13 +114,25 @@ async def create_submission(
     except TaskInvalid as exc:
         raise _fail(500, str(exc)) from None
     try:
-        sub = parse_submission(body.code.encode("utf-8"), task_id=task.id, max_kib=settings.max_submission_kib, candidate_id=body.candidate_id, name="code")
+        sub = parse_submission(
+            body.code.encode("utf-8"),
+            task_id=task.id,
+            max_kib=settings.max_submission_kib,
+            candidate_id=body.candidate_id,
+            name="code",
+        )
     except SubmissionRejected as exc:
         raise _fail(413 if "limit" in str(exc) else 422, str(exc)) from None
 
     def store_it() -> tuple[SubmissionRow, bool]:
-        return app.state.store.add_submission(sub, owner_id=key_id, callback_url=body.callback_url, metadata=body.metadata,
-                                              idempotency_key=idempotency_key, priority="interactive")
+        return app.state.store.add_submission(
+            sub,
+            owner_id=key_id,
+            callback_url=body.callback_url,
+            metadata=body.metadata,
+            idempotency_key=idempotency_key,
+            priority="interactive",
+        )
 
     try:
         row, created = await run_in_threadpool(store_it)
@@ -119,7 +142,9 @@ async def create_submission(
         try:
             await run_in_threadpool(lambda: app.state.queue.enqueue(row.id, spec=task.spec, priority=row.priority))
         except QueueUnavailable as exc:
-            raise _fail(503, f"submission {row.id} stored but not queued ({exc}); retry with the same Idempotency-Key") from None
+            raise _fail(
+                503, f"submission {row.id} stored but not queued ({exc}); retry with the same Idempotency-Key"
+            ) from None
     return JSONResponse({"id": row.id, "status": row.status}, status_code=202)
 
 
@@ -139,8 +164,13 @@ async def get_submission(submission_id: str, request: Request, key_id: str = Dep
     """Status (queued, running, completed) and, once completed, the JSON report."""
     row = await _own(request, submission_id, key_id)
     out = {
-        "id": row.id, "task_id": row.task_id, "candidate_id": row.candidate_id, "status": row.status,
-        "metadata": row.meta, "created_at": _iso(row.created_at), "started_at": _iso(row.started_at),
+        "id": row.id,
+        "task_id": row.task_id,
+        "candidate_id": row.candidate_id,
+        "status": row.status,
+        "metadata": row.meta,
+        "created_at": _iso(row.created_at),
+        "started_at": _iso(row.started_at),
         "graded_at": _iso(row.graded_at),
     }
     if row.status == COMPLETED:
@@ -157,7 +187,9 @@ async def get_report(
     request: Request,
     key_id: str = Depends(owner),
     format: Literal["json", "markdown", "html"] = Query("json"),
-    view: Literal["interviewer", "candidate"] = Query("interviewer", description="candidate: hidden checks without the judge's details"),
+    view: Literal["interviewer", "candidate"] = Query(
+        "interviewer", description="candidate: hidden checks without the judge's details"
+    ),
 ) -> Response:
     """The report as JSON, Markdown or HTML (409 while not graded)."""
     row = await _own(request, submission_id, key_id)
@@ -179,7 +211,15 @@ async def get_deliveries(submission_id: str, request: Request, key_id: str = Dep
     await _own(request, submission_id, key_id)
     rows = await run_in_threadpool(request.app.state.store.deliveries, submission_id)
     return [
-        {"event_id": d.event_id, "attempt": d.attempt, "url": d.url, "status_code": d.status_code, "error": d.error,
-         "started_at": _iso(d.started_at), "finished_at": _iso(d.finished_at), "next_retry_at": _iso(d.next_retry_at)}
+        {
+            "event_id": d.event_id,
+            "attempt": d.attempt,
+            "url": d.url,
+            "status_code": d.status_code,
+            "error": d.error,
+            "started_at": _iso(d.started_at),
+            "finished_at": _iso(d.finished_at),
+            "next_retry_at": _iso(d.next_retry_at),
+        }
         for d in rows
     ]

@@ -25,7 +25,9 @@ class TaskCatalog:
         """The task (raises TaskNotFound / TaskInvalid)."""
         with self._lock:
             if task_id not in self._cache:
-                self._cache[task_id] = load_task(task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir)
+                self._cache[task_id] = load_task(
+                    task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir
+                )
             return self._cache[task_id]
 
     def ids(self) -> list[str]:
@@ -34,8 +36,16 @@ class TaskCatalog:
 
 def summary(task: Task) -> dict:
     s = task.spec
-    return {"id": s.id, "title": s.title, "framework": s.framework.value, "difficulty": s.difficulty,
-            "minutes": s.minutes, "needs_gpu": s.needs_gpu.value, "tags": s.tags, "max_score": task.rubric.max_score}
+    return {
+        "id": s.id,
+        "title": s.title,
+        "framework": s.framework.value,
+        "difficulty": s.difficulty,
+        "minutes": s.minutes,
+        "needs_gpu": s.needs_gpu.value,
+        "tags": s.tags,
+        "max_score": task.rubric.max_score,
+    }
 
 
 @router.get("/tasks")
@@ -60,4 +70,9 @@ def get_task(task_id: str, request: Request, _: str = Depends(owner)) -> dict:
         raise HTTPException(404, f"unknown task {task_id!r}") from None
     except TaskInvalid as exc:
         raise HTTPException(500, str(exc)) from None
-    return {**summary(task), "version": task.spec.version, "statement": task.spec.statement, "starter": task.spec.starter}
+    return {
+        **summary(task),
+        "version": task.spec.version,
+        "statement": task.spec.statement,
+        "starter": task.spec.starter,
+    }

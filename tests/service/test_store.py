@@ -1,0 +1,152 @@
+"""The database layer on SQLite and PostgreSQL: keys, submissions, idempotency, metrics, deliveries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from grader.models import Environment, Report, Status, Submission
+from grader.service.store import COMPLETED, QUEUED, RUNNING, ApiKey, IdempotencyConflict, Store
+from tests.support.service import DB_KINDS, database
+
+
+@pytest.fixture(params=DB_KINDS)
+def store(request, tmp_path):
+    with database(request.param, tmp_path) as url:
+        s = Store(url)
+        s.create_schema()
+        s.create_schema()  # idempotent
+        yield s
+        s.close()
+
+
+def _sub(code: str = "x = 1\n", task: str = "numpy-standardize") -> Submission:
+    return Submission(task_id=task, code=code, candidate_id="cand-1")
+
+
+def _report(status: Status = Status.graded, score: float | None = 3.0) -> Report:
+    return Report(
+        task_id="numpy-standardize",
+        task_version="1",
+        status=status,
+        score=score,
+        max_score=12.0,
+        checks=[],
+        duration_s=0.5,
+        environment=Environment(python="3.11"),
+        submission_sha256="0" * 64,
+        graded_at=datetime.now(UTC),
+    )
+
+
+def test_keys_store_only_a_hash(store):
+    new = store.create_key("alice")
+    assert new.key.startswith("gk_") and new.prefix == new.key[:10]
+    assert store.key_owner(new.key) == new.id
+    assert store.key_owner(new.key + "x") is None
+    assert store.key_owner("") is None
+    with store._session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.id == new.id))
+    assert new.key not in (row.key_hash, row.prefix, row.name)
+    assert [k.name for k in store.keys()] == ["alice"]
+
+
+def test_submission_round_trip_and_ownership(store):
+    row, created = store.add_submission(_sub(), owner_id="k1", callback_url="http://127.0.0.1:9/h", metadata={"req": 7})
+    assert created and row.status == QUEUED
+    got = store.get(row.id, owner_id="k1")
+    assert (got.task_id, got.code, got.candidate_id, got.meta, got.callback_url) == (
+        "numpy-standardize",
+        "x = 1\n",
+        "cand-1",
+        {"req": 7},
+        "http://127.0.0.1:9/h",
+    )
+    assert got.created_at.tzinfo is not None
+    assert store.get(row.id, owner_id="k2") is None
+    assert store.get(row.id, any_owner=True).id == row.id
+    assert store.get("no-such-id", any_owner=True) is None
+
+
+def test_idempotency_key(store):
+    a, created_a = store.add_submission(_sub(), owner_id="k1", idempotency_key="abc")
+    b, created_b = store.add_submission(_sub(), owner_id="k1", idempotency_key="abc")
+    assert created_a and not created_b and a.id == b.id
+    with pytest.raises(IdempotencyConflict, match="different request body"):
+        store.add_submission(_sub("y = 2\n"), owner_id="k1", idempotency_key="abc")
+    # Keys are per owner: another key may use the same Idempotency-Key.
+    c, created_c = store.add_submission(_sub(), owner_id="k2", idempotency_key="abc")
+    assert created_c and c.id != a.id
+
+
+def test_a_completed_submission_is_not_graded_again(store):
+    row, _ = store.add_submission(_sub(), owner_id=None, priority="batch")
+    started = store.start(row.id)
+    assert started.status == RUNNING and started.attempts == 1 and started.started_at is not None
+    assert store.complete(row.id, _report()) is True
+    assert store.complete(row.id, _report(score=12.0)) is False  # a duplicate job cannot overwrite
+    assert store.start(row.id) is None
+    done = store.get(row.id, any_owner=True)
+    assert done.status == COMPLETED and done.result_status == "graded" and done.report["score"] == 3.0
+    assert done.report_model().status is Status.graded
+    assert store.start("missing") is None
+
+
+def test_pending_counts_and_latency(store):
+    a, _ = store.add_submission(_sub("a = 1\n"), owner_id=None)
+    b, _ = store.add_submission(_sub("b = 1\n"), owner_id=None)
+    c, _ = store.add_submission(_sub("c = 1\n"), owner_id=None)
+    store.start(b.id)  # running when its worker died: still pending
+    store.start(c.id)
+    store.complete(c.id, _report(Status.timeout, None))
+    assert [r.id for r in store.pending()] == [a.id, b.id]
+    assert store.counts() == {"queued": 1, "running": 1, "timeout": 1}
+    buckets, count, total = store.latency_histogram((0.0, 1000.0))
+    assert count == 1 and buckets[1] == 1 and 0 <= total < 1000
+    assert [r.id for r in store.completed_among([a.id, b.id, c.id])] == [c.id]
+    store.requeue(b.id)
+    assert store.get(b.id, any_owner=True).status == QUEUED
+
+
+def test_priority_is_checked(store):
+    with pytest.raises(ValueError, match="priority"):
+        store.add_submission(_sub(), owner_id=None, priority="urgent")
+
+
+def test_delivery_log(store):
+    row, _ = store.add_submission(_sub(), owner_id=None)
+    now = datetime.now(UTC)
+    for attempt, code in ((2, 200), (1, 500)):
+        store.add_delivery(
+            submission_id=row.id,
+            event_id="evt_1",
+            attempt=attempt,
+            url="http://x/h",
+            status_code=code,
+            error=None if code == 200 else "HTTP 500",
+            started_at=now,
+            finished_at=now,
+            next_retry_at=None,
+        )
+    assert [(d.attempt, d.status_code) for d in store.deliveries(row.id)] == [(1, 500), (2, 200)]
+    assert store.deliveries("other") == []
+
+
+def test_reference_failures_are_counted_per_task(store):
+    broken = _report(Status.sandbox_error, None).model_copy(
+        update={"message": "reference solution of numpy-standardize failed: x"}
+    )
+    other = _report(Status.sandbox_error, None).model_copy(update={"message": "sandbox error: docker down"})
+    for report in (broken, broken, other, _report()):
+        row = store.add_submission(_sub(), owner_id=None)[0]
+        store.start(row.id)
+        store.complete(row.id, report)
+    assert store.reference_failures() == {"numpy-standardize": 2}
+
+
+def test_the_seed_salt_is_created_once_and_shared(store):
+    first = store.seed_salt(lambda: "a" * 64)
+    assert first == "a" * 64
+    assert store.seed_salt(lambda: "b" * 64) == first  # every later caller (worker) reads the same

@@ -1,0 +1,10 @@
+# expect: fail=view_shares_storage,view_shares_noncontiguous
+
+
+def to_channels_last_flat(x):
+    n, c, h, w = x.shape
+    return x.permute(0, 2, 3, 1).reshape(n, h * w, c).contiguous()
+
+
+def safe_view(x, shape):
+    return x.clone().reshape(shape)  # always a copy
