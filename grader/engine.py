@@ -5,17 +5,17 @@ observations, plans each grading, picks its GPU and device once, and passes them
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, datetime
 
 from grader import grading, salt
+from grader.catalog import TaskCatalog
 from grader.judge import judge
 from grader.models import NeedsGpu, Report, Status, Submission
 from grader.observations import Observations
 from grader.references import ReferenceCache, ReferenceError_, References, run_reference
 from grader.sandbox import Sandbox
 from grader.settings import Settings
-from grader.taskspec import Task, load_task
+from grader.taskspec import Task
 
 
 def make_sandbox(settings: Settings) -> Sandbox:
@@ -48,18 +48,12 @@ class Engine:
             cache = ReferenceCache(settings.data_dir / "references" if settings.reference_cache else None)
         self.cache = cache
         self.references = References(cache)
-        self._tasks: dict[str, Task] = {}
-        self._lock = threading.Lock()
+        self.tasks = TaskCatalog.from_settings(settings)
         self._gpu_turn = itertools.count()
 
     def task(self, task_id: str) -> Task:
         """The task, loaded once (raises TaskNotFound / TaskInvalid)."""
-        with self._lock:
-            if task_id not in self._tasks:
-                self._tasks[task_id] = load_task(
-                    task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir
-                )
-            return self._tasks[task_id]
+        return self.tasks.get(task_id)
 
     def gpu_for(self, task: Task) -> str:
         """This grading's CUDA_VISIBLE_DEVICES: the worker's GPUs in turn, "" for none."""
@@ -71,7 +65,7 @@ class Engine:
         """Grade one submission: plan, pick the device, get the checked reference, run, judge."""
         started = datetime.now(UTC)
         task = task or self.task(submission.task_id)
-        items = grading.plan(task, salt=self.settings.seed_salt)
+        items = grading.plan(task, salt=self.settings.salt)
         cuda = self.gpu_for(task)
         device = grading.device_label(cuda)
         if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
@@ -105,7 +99,7 @@ class Engine:
         """Run the reference twice, uncached, on this engine's backend; what makes it untrustworthy
         (a failed run, an unusable observation, or observations that differ between the runs as
         the checks themselves judge them). Empty when it can be trusted."""
-        items = grading.plan(task, salt=self.settings.seed_salt)
+        items = grading.plan(task, salt=self.settings.salt)
         runs: list[Observations] = []
         for _ in range(2):
             cuda = self.gpu_for(task)

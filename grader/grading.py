@@ -34,7 +34,7 @@ def plan(task: Task, *, salt: str = "") -> list[dict]:
 def gpu_for(task: Task, settings: Settings, turn: int) -> str:
     """CUDA_VISIBLE_DEVICES for one sandbox of this task: the worker's GPU for this `turn` (one
     GPU per sandbox, taken in turn), or "" when the task never uses one or the worker has none."""
-    devices = [d.strip() for d in settings.gpu_devices.split(",") if d.strip()]
+    devices = list(settings.gpu_devices)
     if task.spec.needs_gpu is NeedsGpu.never or not devices:
         return ""
     return devices[turn % len(devices)]

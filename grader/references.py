@@ -142,7 +142,7 @@ class References:
             plan=items,
             device=device,
             backend=backend_name(sandbox, cuda),
-            salt=settings.seed_salt,
+            salt=settings.salt,
         )
         with self._lock(task.id):
             cached = self.cache.get(task.id, key)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
+
+from pydantic import SecretStr
 from pathlib import Path
 
 FILE_NAME = "seed-salt"
@@ -44,4 +46,4 @@ def resolve(settings, *, store=None):
     if settings.seed_salt is not None:
         return settings
     salt = store.seed_salt(new_salt) if store is not None else file_salt(settings.data_dir)
-    return settings.model_copy(update={"seed_salt": salt})
+    return settings.model_copy(update={"seed_salt": SecretStr(salt)})

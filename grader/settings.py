@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GRADER_", extra="ignore")
 
-    env: str = "dev"
+    # "dev" allows the default webhook secret and an empty salt; anything else refuses them.
+    env: Literal["dev", "test", "prod"] = "dev"
     tasks_dir: Path = PROJECT_ROOT / "tasks"
     rubrics_dir: Path = PROJECT_ROOT / "rubrics"
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -38,23 +40,23 @@ class Settings(BaseSettings):
     sandbox_tmp_mb: int = 64
     # "auto": isolate as far as the OS allows and warn in the report about the rest;
     # "strict": refuse to grade (sandbox_error) when full isolation is not available.
-    isolation: str = "auto"
+    isolation: Literal["auto", "strict"] = "auto"
     # The syscall filter installed before the harness (grader/sandbox/seccomp.py).
     seccomp: bool = True
     max_submission_kib: int = 256
-    # CUDA_VISIBLE_DEVICES for sandboxes of tasks with needs_gpu optional/required ("" = CPU only).
-    # The grader never initialises CUDA itself; only the sandboxed harness does.
-    gpu_devices: str = ""
+    # GPU indexes for the sandboxes of tasks with needs_gpu optional/required, given as "0,1" in the
+    # environment (empty = CPU only). The grader never initialises CUDA itself; only the harness does.
+    gpu_devices: Annotated[list[str], NoDecode] = []
     # Cap on each sandbox's GPU memory (torch's per-process allocator fraction; 0 = no cap).
     gpu_memory_mb: int = 0
     reference_cache: bool = True
     # Mixed into probe seeds so hidden inputs cannot be derived from the public repository.
     # Unset: generated once per deployment (grader/salt.py); "" is refused outside GRADER_ENV=dev.
-    seed_salt: str | None = None
+    seed_salt: SecretStr | None = None
 
     # Sandbox backend: "process" (a fresh process per run), "pool" (warm, single-use processes forked
     # from a template that imported the frameworks), or "docker" (one container per run).
-    sandbox: str = "pool"
+    sandbox: Literal["process", "pool", "docker"] = "pool"
     pool_size: int = 2  # idle warm sandboxes kept ready per framework
     # Docker backend (GRADER_SANDBOX=docker): the engine (empty = DOCKER_HOST or the default socket)
     # and the sandbox image, built by scripts/build-sandbox-image.sh (workers/Dockerfile, target sandbox).
@@ -65,7 +67,7 @@ class Settings(BaseSettings):
     # "fork": fork from a warmed template (CPU); "spawn": pre-started processes that warm up
     # themselves (what GPU sandboxes use, since CUDA does not survive a fork); "auto": spawn for
     # GPU sandboxes, fork otherwise.
-    pool_mode: str = "auto"
+    pool_mode: Literal["auto", "fork", "spawn"] = "auto"
 
     # Service: empty broker_url = embedded (in-process worker); database_url empty = SQLite in data_dir.
     broker_url: str = ""
@@ -84,20 +86,28 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
 
-    webhook_secret: str = "dev-secret"
+    webhook_secret: SecretStr = SecretStr("dev-secret")
+
+    @field_validator("gpu_devices", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [d.strip() for d in value.split(",") if d.strip()]
+        if isinstance(value, list) and not all(isinstance(d, str) and d.isdigit() for d in value):
+            raise ValueError(f"GRADER_GPU_DEVICES: expected GPU indexes like 0 or 0,1, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
-        if self.env != "dev" and self.webhook_secret == "dev-secret":
+        if self.env != "dev" and self.webhook_secret.get_secret_value() == "dev-secret":
             raise ValueError("GRADER_WEBHOOK_SECRET must be set outside GRADER_ENV=dev")
-        if self.env != "dev" and self.seed_salt == "":
+        if self.env != "dev" and self.seed_salt is not None and self.seed_salt.get_secret_value() == "":
             raise ValueError(
                 "GRADER_SEED_SALT must not be empty outside GRADER_ENV=dev (unset it to use the generated one)"
             )
-        if self.isolation not in ("auto", "strict"):
-            raise ValueError("GRADER_ISOLATION must be 'auto' or 'strict'")
-        if self.sandbox not in ("process", "pool", "docker"):
-            raise ValueError("GRADER_SANDBOX must be 'process', 'pool' or 'docker'")
-        if self.pool_mode not in ("auto", "fork", "spawn"):
-            raise ValueError("GRADER_POOL_MODE must be 'auto', 'fork' or 'spawn'")
         return self
+
+    @property
+    def salt(self) -> str | None:
+        """The seed salt's text (None: not resolved yet; grader/salt.py resolves it)."""
+        return None if self.seed_salt is None else self.seed_salt.get_secret_value()

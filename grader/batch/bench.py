@@ -396,7 +396,7 @@ def _gpu(out: dict, base: Settings, jobs: int, naive_n: int, progress) -> None:
     if _gpu_name() is None:
         out["skipped"]["gpu"] = "no NVIDIA GPU (nvidia-smi) on this machine"
         return
-    gpu = base.model_copy(update={"gpu_devices": "0"})
+    gpu = base.model_copy(update={"gpu_devices": ["0"]})
     out["paths"].setdefault("gpu-naive", {})
     out["paths"].setdefault("gpu-pool", {})
     for label, sandbox in (("gpu-naive", "process"), ("gpu-pool", "pool")):

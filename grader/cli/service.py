@@ -53,7 +53,7 @@ def worker(
             fail(f"--gpu {gpu!r}: expected GPU indexes like 0 or 0,1")
     s = load_settings()
     if gpu is not None:  # the sandboxes' CUDA_VISIBLE_DEVICES; the worker itself never touches CUDA
-        s = s.model_copy(update={"gpu_devices": gpu})
+        s = s.model_copy(update={"gpu_devices": gpu.split(",")})
     if not s.broker_url:
         fail("GRADER_BROKER_URL is not set; a worker needs Redis (or run `grader serve`, which grades in-process)")
     chosen = [q.strip() for q in (queues or ("gpu,cpu" if gpu is not None else "cpu")).split(",") if q.strip()]

@@ -68,7 +68,7 @@ def register(app: Celery, settings: Settings) -> Resources:
         except (SQLAlchemyError, BrokerError, ConnectionError) as exc:
             if self.request.retries >= settings.job_max_retries:
                 raise
-            raise self.retry(exc=exc, countdown=settings.job_retry_delay_s)
+            raise self.retry(exc=exc, countdown=settings.job_retry_delay_s) from exc
         if outcome is Outcome.retry:
             raise self.retry(countdown=settings.job_retry_delay_s)
         if outcome is Outcome.done and row.callback_url:

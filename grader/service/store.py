@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -34,11 +35,21 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from grader.models import Report, Submission
+from grader.models import Report, Status, Submission
 from grader.settings import Settings
 
 # Lifecycle of a stored submission; the report (when completed) carries how grading ended.
-QUEUED, RUNNING, COMPLETED = "queued", "running", "completed"
+
+
+class State(StrEnum):
+    """Where a stored submission is in its life: queued -> running -> completed (a requeue goes back
+    to queued). Stored as its text."""
+
+    queued = "queued"
+    running = "running"
+    completed = "completed"
+
+
 PRIORITIES = ("interactive", "batch")
 LATENCY_BUCKETS_S = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
 
@@ -90,7 +101,7 @@ class SubmissionRow(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     priority: Mapped[str] = mapped_column(String(16), default="interactive")
-    status: Mapped[str] = mapped_column(String(16), index=True, default=QUEUED)
+    status: Mapped[str] = mapped_column(String(16), index=True, default=State.queued)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -258,7 +269,7 @@ class Store:
             idempotency_key=idempotency_key,
             request_hash=rhash,
             priority=priority,
-            status=QUEUED,
+            status=State.queued,
             attempts=0,
             created_at=utcnow(),
         )
@@ -296,8 +307,8 @@ class Store:
         with self._session.begin() as s:
             res = s.execute(
                 update(SubmissionRow)
-                .where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED)
-                .values(status=RUNNING, started_at=utcnow(), attempts=SubmissionRow.attempts + 1)
+                .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
+                .values(status=State.running, started_at=utcnow(), attempts=SubmissionRow.attempts + 1)
             )
             if res.rowcount == 0:
                 return None
@@ -309,13 +320,13 @@ class Store:
         now = utcnow()
         with self._session.begin() as s:
             row = s.get(SubmissionRow, submission_id)
-            if row is None or row.status == COMPLETED:
+            if row is None or row.status == State.completed:
                 return False
             res = s.execute(
                 update(SubmissionRow)
-                .where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED)
+                .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
                 .values(
-                    status=COMPLETED,
+                    status=State.completed,
                     graded_at=now,
                     report=json.loads(report.model_dump_json()),
                     result_status=report.status.value,
@@ -329,8 +340,8 @@ class Store:
         with self._session.begin() as s:
             s.execute(
                 update(SubmissionRow)
-                .where(SubmissionRow.id == submission_id, SubmissionRow.status != COMPLETED)
-                .values(status=QUEUED)
+                .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
+                .values(status=State.queued)
             )
 
     def pending(self) -> list[SubmissionRow]:
@@ -338,7 +349,9 @@ class Store:
         with self._session() as s:
             return list(
                 s.scalars(
-                    select(SubmissionRow).where(SubmissionRow.status != COMPLETED).order_by(SubmissionRow.created_at)
+                    select(SubmissionRow)
+                    .where(SubmissionRow.status != State.completed)
+                    .order_by(SubmissionRow.created_at)
                 )
             )
 
@@ -349,14 +362,14 @@ class Store:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 out += s.scalars(
-                    select(SubmissionRow).where(SubmissionRow.id.in_(chunk), SubmissionRow.status == COMPLETED)
+                    select(SubmissionRow).where(SubmissionRow.id.in_(chunk), SubmissionRow.status == State.completed)
                 )
         return out
 
     # --- metrics ----------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         """Submissions by lifecycle status (queued/running) and, once completed, by report status."""
-        label = case((SubmissionRow.status == COMPLETED, SubmissionRow.result_status), else_=SubmissionRow.status)
+        label = case((SubmissionRow.status == State.completed, SubmissionRow.result_status), else_=SubmissionRow.status)
         with self._session() as s:
             return {k: n for k, n in s.execute(select(label, func.count()).group_by(label))}
 
@@ -365,7 +378,7 @@ class Store:
         not be trusted (a sandbox_error the grader's reference check raised)."""
         out: dict[str, int] = {}
         query = select(SubmissionRow.task_id, SubmissionRow.report).where(
-            SubmissionRow.status == COMPLETED, SubmissionRow.result_status == "sandbox_error"
+            SubmissionRow.status == State.completed, SubmissionRow.result_status == Status.sandbox_error.value
         )
         with self._session() as s:
             for task_id, report in s.execute(query):
@@ -396,7 +409,7 @@ class Store:
         with self._session() as s:
             rows = s.execute(
                 select(SubmissionRow.id, SubmissionRow.graded_at).where(
-                    SubmissionRow.status == COMPLETED, SubmissionRow.callback_url.is_not(None)
+                    SubmissionRow.status == State.completed, SubmissionRow.callback_url.is_not(None)
                 )
             ).all()
             for sid, graded_at in rows:

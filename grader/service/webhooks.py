@@ -111,7 +111,7 @@ def deliver(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "dlgrader-webhooks/1",
-        SIGNATURE_HEADER: sign(settings.webhook_secret, body, ts),
+        SIGNATURE_HEADER: sign(settings.webhook_secret.get_secret_value(), body, ts),
         EVENT_ID_HEADER: event_id(submission_id),
     }
     started = datetime.now(UTC)

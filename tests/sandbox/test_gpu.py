@@ -30,7 +30,7 @@ pytestmark = [
 @pytest.mark.parametrize("variant, full", [("reference", True), ("starter", False)])
 def test_gpu_tasks_on_real_cuda(settings, tmp_path, task_id, variant, full):
     """fix-device without emulation, AMP with float16 autocast and GradScaler("cuda")."""
-    gpu = settings.model_copy(update={"gpu_devices": "0"})
+    gpu = settings.model_copy(update={"gpu_devices": ["0"]})
     task = load_task(task_id, tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     code = task.spec.reference if variant == "reference" else task.spec.starter
     report = Engine(gpu, sandbox=ProcessSandbox(settings=gpu), cache=ReferenceCache(tmp_path)).grade(
@@ -46,7 +46,7 @@ def test_gpu_tasks_on_the_warm_pool(settings, tmp_path, variant, full):
     """The pool's GPU path: pre-spawned sandboxes that create their own CUDA context (no fork)."""
     from grader.sandbox.pool import PooledSandbox
 
-    gpu = settings.model_copy(update={"gpu_devices": "0"})
+    gpu = settings.model_copy(update={"gpu_devices": ["0"]})
     task = load_task("torch-amp-train-step", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     code = task.spec.reference if variant == "reference" else task.spec.starter
     pool = PooledSandbox(settings=gpu)
@@ -63,7 +63,7 @@ def test_gpu_tasks_on_the_warm_pool(settings, tmp_path, variant, full):
 
 
 def test_gpu_memory_cap_stops_a_greedy_submission(settings, tmp_path):
-    gpu = settings.model_copy(update={"gpu_devices": "0", "gpu_memory_mb": 1024})
+    gpu = settings.model_copy(update={"gpu_devices": ["0"], "gpu_memory_mb": 1024})
     task = load_task("torch-amp-train-step", tasks_dir=gpu.tasks_dir, rubrics_dir=gpu.rubrics_dir)
     greedy = "import torch\nhog = torch.empty(4 * 2**30, dtype=torch.uint8, device='cuda')\n" + task.spec.reference
     report = Engine(gpu, sandbox=ProcessSandbox(settings=gpu), cache=ReferenceCache(tmp_path)).grade(

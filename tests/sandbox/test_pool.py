@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from grader.engine import Engine
 from grader.models import Submission
@@ -89,7 +90,7 @@ def test_the_template_holds_no_secret(settings, monkeypatch, tmp_path):
     """Neither the reference solution nor the grader's secrets ever reach the template's memory."""
     secret = f"whsec-{uuid.uuid4().hex}"
     monkeypatch.setenv("GRADER_WEBHOOK_SECRET", secret)
-    s = settings.model_copy(update={"webhook_secret": secret})
+    s = settings.model_copy(update={"webhook_secret": SecretStr(secret)})
     ref_marker = f"REFERENCE_ONLY_{uuid.uuid4().hex}"
     sub_marker = f"SUBMISSION_ONLY_{uuid.uuid4().hex}"
     task = _task(s)

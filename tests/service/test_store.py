@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.models import Environment, Report, Status, Submission
-from grader.service.store import COMPLETED, QUEUED, RUNNING, ApiKey, IdempotencyConflict, Store
+from grader.service.store import ApiKey, IdempotencyConflict, State, Store
 from tests.support.service import DB_KINDS, database
 
 
@@ -55,7 +55,7 @@ def test_keys_store_only_a_hash(store):
 
 def test_submission_round_trip_and_ownership(store):
     row, created = store.add_submission(_sub(), owner_id="k1", callback_url="http://127.0.0.1:9/h", metadata={"req": 7})
-    assert created and row.status == QUEUED
+    assert created and row.status == State.queued
     got = store.get(row.id, owner_id="k1")
     assert (got.task_id, got.code, got.candidate_id, got.meta, got.callback_url) == (
         "numpy-standardize",
@@ -84,12 +84,12 @@ def test_idempotency_key(store):
 def test_a_completed_submission_is_not_graded_again(store):
     row, _ = store.add_submission(_sub(), owner_id=None, priority="batch")
     started = store.start(row.id)
-    assert started.status == RUNNING and started.attempts == 1 and started.started_at is not None
+    assert started.status == State.running and started.attempts == 1 and started.started_at is not None
     assert store.complete(row.id, _report()) is True
     assert store.complete(row.id, _report(score=12.0)) is False  # a duplicate job cannot overwrite
     assert store.start(row.id) is None
     done = store.get(row.id, any_owner=True)
-    assert done.status == COMPLETED and done.result_status == "graded" and done.report["score"] == 3.0
+    assert done.status == State.completed and done.result_status == "graded" and done.report["score"] == 3.0
     assert done.report_model().status is Status.graded
     assert store.start("missing") is None
 
@@ -107,7 +107,7 @@ def test_pending_counts_and_latency(store):
     assert count == 1 and buckets[1] == 1 and 0 <= total < 1000
     assert [r.id for r in store.completed_among([a.id, b.id, c.id])] == [c.id]
     store.requeue(b.id)
-    assert store.get(b.id, any_owner=True).status == QUEUED
+    assert store.get(b.id, any_owner=True).status == State.queued
 
 
 def test_priority_is_checked(store):

@@ -54,7 +54,7 @@ def forger_code(items: list[dict], reference) -> str:
 def forged_report(grade, task_id: str):
     engine = grade.engine
     task = engine.task(task_id)
-    items = grading.plan(task, salt=engine.settings.seed_salt)
+    items = grading.plan(task, salt=engine.settings.salt)
     reference = engine.references.get(
         task, items, sandbox=engine.sandbox, settings=engine.settings, cuda="", device="cpu"
     )

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from grader.engine import Engine
 from grader.models import Status, Submission
@@ -132,7 +133,7 @@ def test_the_cache_key_covers_the_backend_and_the_salt(tmp_path):
     other.backend = "other"
     submit(Engine(engine.settings, sandbox=other, cache=ReferenceCache(tmp_path / "data" / "references")))
     salted = Engine(
-        engine.settings.model_copy(update={"seed_salt": "s"}),
+        engine.settings.model_copy(update={"seed_salt": SecretStr("s")}),
         sandbox=sandbox,
         cache=ReferenceCache(tmp_path / "data" / "references"),
     )

@@ -25,13 +25,13 @@ def test_an_unset_salt_is_resolved_and_changes_the_hidden_inputs(tmp_path):
     s = Settings(data_dir=tmp_path, env="dev")
     assert s.seed_salt is None
     engine = Engine(s, sandbox=object())
-    assert engine.settings.seed_salt == salt.file_salt(tmp_path)
+    assert engine.settings.salt == salt.file_salt(tmp_path)
     task = engine.task("numpy-standardize")
-    assert plan(task, salt=engine.settings.seed_salt) != plan(task, salt="")
-    assert Engine(Settings(data_dir=tmp_path, env="dev", seed_salt="x"), sandbox=object()).settings.seed_salt == "x"
+    assert plan(task, salt=engine.settings.salt) != plan(task, salt="")
+    assert Engine(Settings(data_dir=tmp_path, env="dev", seed_salt="x"), sandbox=object()).settings.salt == "x"
 
 
 def test_an_empty_salt_is_refused_outside_dev(tmp_path):
     with pytest.raises(ValueError, match="GRADER_SEED_SALT"):
         Settings(data_dir=tmp_path, env="prod", webhook_secret="s", seed_salt="")
-    assert Settings(data_dir=tmp_path, env="dev", seed_salt="").seed_salt == ""
+    assert Settings(data_dir=tmp_path, env="dev", seed_salt="").salt == ""

@@ -9,7 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
+from grader.catalog import TaskCatalog
 from grader.service.api import health, submissions, tasks
+from grader.service.api.deps import Services
 from grader.service.api.errors import validation_message
 from grader.settings import Settings
 
@@ -47,8 +49,9 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         lifespan=lifespan,
         description="Automated, sandboxed grading of deep-learning interview code.",
     )
-    app.state.settings, app.state.store, app.state.queue = settings, store, queue
-    app.state.tasks = tasks.TaskCatalog(settings)
+    app.state.services = Services(
+        settings=settings, store=store, queue=queue, tasks=TaskCatalog.from_settings(settings)
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

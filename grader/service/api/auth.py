@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 bearer = HTTPBearer(auto_error=False, description="an API key from `grader keys create --name NAME`")
 
 
-def owner(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+def owner(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     """The calling key's id (401 without a valid key)."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise HTTPException(
             401, "missing API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    key_id = request.app.state.store.key_owner(creds.credentials)
+    key_id = request.app.state.services.store.key_owner(creds.credentials)
     if key_id is None:
         raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
     return key_id

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from grader.service.api.deps import ServicesDep
 from grader.service.metrics import registry
 
 router = APIRouter(tags=["health"])
@@ -19,10 +20,10 @@ def healthz() -> dict:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(services: ServicesDep) -> JSONResponse:
     """200 when the database and the broker answer; 503 naming the one that failed."""
     failed: dict[str, str] = {}
-    for name, check in (("database", request.app.state.store.ping), ("broker", request.app.state.queue.ping)):
+    for name, check in (("database", services.store.ping), ("broker", services.queue.ping)):
         try:
             await run_in_threadpool(check)
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
@@ -33,9 +34,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics(request: Request) -> Response:
+async def metrics(services: ServicesDep) -> Response:
     """Prometheus text format, computed from the database and the broker at scrape time."""
-    app = request.app
-    if not hasattr(app.state, "metrics"):
-        app.state.metrics = registry(store=app.state.store, queue=app.state.queue)
-    return Response(await run_in_threadpool(generate_latest, app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+    if services.metrics is None:
+        services.metrics = registry(store=services.store, queue=services.queue)
+    return Response(await run_in_threadpool(generate_latest, services.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grader import reports
-from grader.service.api.auth import owner
+from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
 from grader.service.api.errors import validation_message
 from grader.service.dispatch import QueueUnavailable
-from grader.service.store import COMPLETED, QUEUED, IdempotencyConflict, SubmissionRow
+from grader.service.store import IdempotencyConflict, State, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
 from grader.taskspec import TaskInvalid, TaskNotFound
 
@@ -98,17 +98,19 @@ OPENAPI_BODY = {
 )
 async def create_submission(
     request: Request,
-    key_id: str = Depends(owner),
+    key_id: OwnerDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    queue: QueueDep,
+    catalog: TasksDep,
     idempotency_key: str | None = Header(
         default=None, max_length=200, description="same key and body → same submission"
     ),
 ) -> JSONResponse:
     """Queue a submission for grading; 202 with its id."""
-    app = request.app
-    settings = app.state.settings
     body = parse_body(await request.body(), max_kib=settings.max_submission_kib)
     try:
-        task = await run_in_threadpool(app.state.tasks.get, body.task_id)
+        task = await run_in_threadpool(catalog.get, body.task_id)
     except TaskNotFound:
         raise _fail(422, f"unknown task {body.task_id!r} (see GET /v1/tasks)") from None
     except TaskInvalid as exc:
@@ -125,7 +127,7 @@ async def create_submission(
         raise _fail(413 if "limit" in str(exc) else 422, str(exc)) from None
 
     def store_it() -> tuple[SubmissionRow, bool]:
-        return app.state.store.add_submission(
+        return store.add_submission(
             sub,
             owner_id=key_id,
             callback_url=body.callback_url,
@@ -138,9 +140,9 @@ async def create_submission(
         row, created = await run_in_threadpool(store_it)
     except IdempotencyConflict as exc:
         raise _fail(409, str(exc)) from None
-    if created or row.status == QUEUED:  # a replay re-enqueues a job that may never have been published
+    if created or row.status == State.queued:  # a replay re-enqueues a job that may never have been published
         try:
-            await run_in_threadpool(lambda: app.state.queue.enqueue(row.id, spec=task.spec, priority=row.priority))
+            await run_in_threadpool(lambda: queue.enqueue(row.id, spec=task.spec, priority=row.priority))
         except QueueUnavailable as exc:
             raise _fail(
                 503, f"submission {row.id} stored but not queued ({exc}); retry with the same Idempotency-Key"
@@ -148,8 +150,8 @@ async def create_submission(
     return JSONResponse({"id": row.id, "status": row.status}, status_code=202)
 
 
-async def _own(request: Request, submission_id: str, key_id: str) -> SubmissionRow:
-    row = await run_in_threadpool(request.app.state.store.get, submission_id, owner_id=key_id)
+async def _own(store, submission_id: str, key_id: str) -> SubmissionRow:
+    row = await run_in_threadpool(store.get, submission_id, owner_id=key_id)
     if row is None:
         raise _fail(404, f"no submission {submission_id!r}")
     return row
@@ -160,9 +162,9 @@ def _iso(dt) -> str | None:
 
 
 @router.get("/submissions/{submission_id}")
-async def get_submission(submission_id: str, request: Request, key_id: str = Depends(owner)) -> dict:
+async def get_submission(submission_id: str, store: StoreDep, key_id: OwnerDep) -> dict:
     """Status (queued, running, completed) and, once completed, the JSON report."""
-    row = await _own(request, submission_id, key_id)
+    row = await _own(store, submission_id, key_id)
     out = {
         "id": row.id,
         "task_id": row.task_id,
@@ -173,7 +175,7 @@ async def get_submission(submission_id: str, request: Request, key_id: str = Dep
         "started_at": _iso(row.started_at),
         "graded_at": _iso(row.graded_at),
     }
-    if row.status == COMPLETED:
+    if row.status == State.completed:
         out["result"] = row.result_status
         out["score"] = row.report.get("score")
         out["max_score"] = row.report.get("max_score")
@@ -184,16 +186,16 @@ async def get_submission(submission_id: str, request: Request, key_id: str = Dep
 @router.get("/submissions/{submission_id}/report", responses={409: {"description": "not graded yet"}})
 async def get_report(
     submission_id: str,
-    request: Request,
-    key_id: str = Depends(owner),
+    store: StoreDep,
+    key_id: OwnerDep,
     format: Literal["json", "markdown", "html"] = Query("json"),
     view: Literal["interviewer", "candidate"] = Query(
         "interviewer", description="candidate: hidden checks without the judge's details"
     ),
 ) -> Response:
     """The report as JSON, Markdown or HTML (409 while not graded)."""
-    row = await _own(request, submission_id, key_id)
-    if row.status != COMPLETED:
+    row = await _own(store, submission_id, key_id)
+    if row.status != State.completed:
         raise _fail(409, f"submission {submission_id} is {row.status}; the report is not ready yet")
     report = row.report_model()
     if view == "candidate":
@@ -206,10 +208,10 @@ async def get_report(
 
 
 @router.get("/submissions/{submission_id}/deliveries")
-async def get_deliveries(submission_id: str, request: Request, key_id: str = Depends(owner)) -> list[dict]:
+async def get_deliveries(submission_id: str, store: StoreDep, key_id: OwnerDep) -> list[dict]:
     """The webhook delivery log: one row per attempt."""
-    await _own(request, submission_id, key_id)
-    rows = await run_in_threadpool(request.app.state.store.deliveries, submission_id)
+    await _own(store, submission_id, key_id)
+    rows = await run_in_threadpool(store.deliveries, submission_id)
     return [
         {
             "event_id": d.event_id,

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import threading
+from fastapi import APIRouter, HTTPException
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-
-from grader.service.api.auth import owner
-from grader.settings import Settings
-from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_task, task_ids
+from grader.service.api.deps import OwnerDep, TasksDep
+from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
 router = APIRouter(tags=["tasks"])
-
-
-class TaskCatalog:
-    """Tasks loaded on first use (the API never runs them)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._cache: dict[str, Task] = {}
-        self._lock = threading.Lock()
-
-    def get(self, task_id: str) -> Task:
-        """The task (raises TaskNotFound / TaskInvalid)."""
-        with self._lock:
-            if task_id not in self._cache:
-                self._cache[task_id] = load_task(
-                    task_id, tasks_dir=self.settings.tasks_dir, rubrics_dir=self.settings.rubrics_dir
-                )
-            return self._cache[task_id]
-
-    def ids(self) -> list[str]:
-        return task_ids(self.settings.tasks_dir)
 
 
 def summary(task: Task) -> dict:
@@ -49,23 +25,16 @@ def summary(task: Task) -> dict:
 
 
 @router.get("/tasks")
-def list_tasks(request: Request, _: str = Depends(owner)) -> list[dict]:
+def list_tasks(catalog: TasksDep, _: OwnerDep) -> list[dict]:
     """Every task: id, title, framework, difficulty, minutes, max score."""
-    catalog: TaskCatalog = request.app.state.tasks
-    out = []
-    for tid in catalog.ids():
-        try:
-            out.append(summary(catalog.get(tid)))
-        except TaskInvalid:
-            continue
-    return out
+    return [summary(t) for t in catalog.loadable()]
 
 
 @router.get("/tasks/{task_id}")
-def get_task(task_id: str, request: Request, _: str = Depends(owner)) -> dict:
+def get_task(task_id: str, catalog: TasksDep, _: OwnerDep) -> dict:
     """One task's statement and starter code."""
     try:
-        task = request.app.state.tasks.get(task_id)
+        task = catalog.get(task_id)
     except TaskNotFound:
         raise HTTPException(404, f"unknown task {task_id!r}") from None
     except TaskInvalid as exc:
