@@ -43,6 +43,7 @@ class Engine:
         database's first, grader/salt.py)."""
         settings = salt.resolve(settings)
         self.settings = settings
+        self.salt: str = settings.salt or ""  # resolved: never None here
         self.sandbox = sandbox if sandbox is not None else make_sandbox(settings)
         if cache is None:
             cache = ReferenceCache(settings.data_dir / "references" if settings.reference_cache else None)
@@ -65,7 +66,7 @@ class Engine:
         """Grade one submission: plan, pick the device, get the checked reference, run, judge."""
         started = datetime.now(UTC)
         task = task or self.task(submission.task_id)
-        items = grading.plan(task, salt=self.settings.salt)
+        items = grading.plan(task, salt=self.salt)
         cuda = self.gpu_for(task)
         device = grading.device_label(cuda)
         if task.spec.needs_gpu is NeedsGpu.required and device == "cpu":
@@ -99,7 +100,7 @@ class Engine:
         """Run the reference twice, uncached, on this engine's backend; what makes it untrustworthy
         (a failed run, an unusable observation, or observations that differ between the runs as
         the checks themselves judge them). Empty when it can be trusted."""
-        items = grading.plan(task, salt=self.settings.salt)
+        items = grading.plan(task, salt=self.salt)
         runs: list[Observations] = []
         for _ in range(2):
             cuda = self.gpu_for(task)

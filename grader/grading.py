@@ -63,7 +63,12 @@ def device_label(cuda_visible_devices: str) -> str:
 def request_for(task: Task, code: str, items: list[dict], settings: Settings, cuda: str = "") -> RunRequest:
     """The sandbox request: job for the harness plus limits (task metadata over settings)."""
     limits = task.spec.limits
-    job = {"code": code, "probes": task.spec.probes, "imports": IMPORTS[task.spec.framework.value], "plan": items}
+    job: dict[str, object] = {
+        "code": code,
+        "probes": task.spec.probes,
+        "imports": IMPORTS[task.spec.framework.value],
+        "plan": items,
+    }
     if cuda and settings.gpu_memory_mb:
         job["gpu_memory_mb"] = settings.gpu_memory_mb
     return RunRequest(

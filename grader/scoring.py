@@ -17,7 +17,8 @@ def feedback_for(check: Check, v: Verdict) -> str:
         return f"Your code raised {text} here; fix that first."
     if v.cause == "not_run":
         return f"Not run: {v.detail}."
-    return check.hints.get(v.cause) or check.feedback or "failed"
+    hints: dict[str, str] = {str(k): h for k, h in check.hints.items()}
+    return hints.get(v.cause) or check.feedback or "failed"
 
 
 def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResult], float]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from grader.engine import Engine
 from grader.grading import request_for
 from grader.models import Report, Submission
+from grader.sandbox.pool import PooledSandbox
 from grader.settings import Settings
 
 TASKS = ("torch-train-step", "tf-train-step")
@@ -119,7 +120,8 @@ def measure(
 ) -> dict:
     """Latency one at a time over latency_n submissions (before_each, untimed, runs before each),
     then throughput over all of them."""
-    latencies, statuses = [], {}
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
     with MemorySampler() as mem:
         for sub in subs[:latency_n]:
             before_each()
@@ -143,7 +145,9 @@ def measure(
     }
 
 
-def _engine_path(engine: Engine, jobs: int):
+def _engine_path(
+    engine: Engine, jobs: int
+) -> tuple[Callable[[Submission], Report], Callable[[list[Submission]], list[Report]]]:
     def many(subs: list[Submission]) -> list[Report]:
         with ThreadPoolExecutor(max_workers=jobs) as ex:
             return list(ex.map(lambda s: engine.grade(s), subs))
@@ -217,11 +221,9 @@ class CeleryCluster:
         else:
             raise RuntimeError("worker did not become ready")
         self.settings = Settings(
-            **{
-                "data_dir": settings.data_dir,
-                "broker_url": self.env["GRADER_BROKER_URL"],
-                "database_url": self.env["GRADER_DATABASE_URL"],
-            }
+            data_dir=settings.data_dir,
+            broker_url=self.env["GRADER_BROKER_URL"],
+            database_url=self.env["GRADER_DATABASE_URL"],
         )
 
     def path(self):
@@ -288,9 +290,11 @@ def run(
         progress("local: priming references and warm pools")
         _prime(pooled, tasks)
         out["overhead_ms"]["pool"] = sandbox_overhead_ms(pooled, "torch-train-step")
-        stats = pooled.sandbox.stats()
+        pool = pooled.sandbox
+        assert isinstance(pool, PooledSandbox)
+        stats = pool.stats()
         out["pool"] = {
-            "size_per_framework": pooled.sandbox.size,
+            "size_per_framework": pool.size,
             "template_rss_mb": {k: round(v or 0) for k, v in stats["template_rss_mb"].items()},
             "tree_pss_mb_idle": round(_tree_memory_mb(os.getpid())),
         }
@@ -359,12 +363,16 @@ def _docker(out: dict, base: Settings, subs: dict, jobs: int, n: int, progress) 
     # Pre-started containers: latency when one is ready (interactive traffic spaced out), and
     # throughput when a burst drains the pool (each container pays its own framework import).
     warm = Engine(base.model_copy(update={"sandbox": "docker", "docker_pool_size": max(2, jobs)}))
+    from grader.sandbox.docker import DockerSandbox
+
+    warm_sandbox = warm.sandbox
+    assert isinstance(warm_sandbox, DockerSandbox)
     try:
         _prime(warm, ["torch-train-step"])
 
         def ready() -> None:
             deadline = time.monotonic() + 120
-            while not warm.sandbox.idle_containers() and time.monotonic() < deadline:
+            while not warm_sandbox.idle_containers() and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(3.0)  # its harness is importing torch (~2 s here): let it finish
 

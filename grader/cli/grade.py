@@ -13,7 +13,7 @@ from rich.table import Table
 from grader import reports
 from grader.cli.common import fail, load_settings, task_or_fail
 from grader.engine import Engine
-from grader.models import Status, Submission
+from grader.models import Report, Status, Submission
 from grader.packs import combine, load_packs
 from grader.settings import Settings
 from grader.submissions import SubmissionRejected, read_submission
@@ -52,7 +52,7 @@ def tasks(as_json: bool = typer.Option(False, "--json", help="machine-readable o
         return
     table = Table("id", "title", "framework", "difficulty", "minutes")
     for r in rows:
-        table.add_row(r["id"], r["title"], r["framework"], r["difficulty"], str(r["minutes"]))
+        table.add_row(*(str(r[k]) for k in ("id", "title", "framework", "difficulty", "minutes")))
     Console().print(table)
 
 
@@ -162,7 +162,7 @@ def grade_pack(
         fail(f"{folder}: none of {', '.join(f'{t}.py' for t in pack.tasks)} found")
     tasks = {tid: task_or_fail(tid, s) for tid in pack.tasks}
     with _engine(s) as engine:
-        graded = {tid: engine.grade(sub, task=tasks[tid]) for tid, sub in subs.items()}
+        graded: dict[str, Report | None] = {tid: engine.grade(sub, task=tasks[tid]) for tid, sub in subs.items()}
     result = combine(pack, graded, {tid: t.rubric.max_score for tid, t in tasks.items()}, candidate_id=candidate)
     print(result.model_dump_json(indent=2) if as_json else reports.pack_to_markdown(result))
 

@@ -10,12 +10,13 @@ import queue as stdlib_queue
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from grader.models import NeedsGpu, TaskSpec
 from grader.service import webhooks
 from grader.service.celery_app import GRADE_JOB, PRIORITY, PRIORITY_STEPS, QUEUES, SEP, make_celery
 from grader.service.store import Store
-from grader.service.worker import Outcome, run_submission
+from grader.service.worker import Grader, Outcome, run_submission
 from grader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,10 @@ class EmbeddedQueue:
     """`grader serve` without a broker: threads in the API process grade through one Engine;
     webhooks retry on timers. On start it re-queues what a previous run left unfinished."""
 
-    def __init__(self, *, store: Store, settings: Settings, engine_factory: Callable[[], object]) -> None:
+    def __init__(self, *, store: Store, settings: Settings, engine_factory: Callable[[], Grader]) -> None:
         self.store, self.settings = store, settings
         self._engine_factory = engine_factory
-        self.engine = None
+        self.engine: Grader | None = None
         self._q: stdlib_queue.PriorityQueue = stdlib_queue.PriorityQueue()
         self._seq = itertools.count()
         self._threads: list[threading.Thread] = []
@@ -52,7 +53,7 @@ class EmbeddedQueue:
             self._put(row.id, row.priority)
         now = datetime.now(UTC)
         for sid, attempt, due in self.store.undelivered():  # nor a webhook still owed
-            self._later(max(0.0, (due - now).total_seconds()), lambda sid=sid, a=attempt: self._deliver(sid, a))
+            self._later(max(0.0, (due - now).total_seconds()), partial(self._deliver, sid, attempt))
         for i in range(max(1, self.settings.embedded_workers)):
             t = threading.Thread(target=self._loop, name=f"grader-embedded-{i}", daemon=True)
             t.start()
@@ -70,23 +71,24 @@ class EmbeddedQueue:
                 _, _, sid = self._q.get(timeout=0.5)
             except stdlib_queue.Empty:
                 continue
+            assert self.engine is not None  # set by start(), before the threads
             try:
                 outcome, row = run_submission(
                     sid, store=self.store, engine=self.engine, max_retries=self.settings.job_max_retries
                 )
             except Exception:  # noqa: BLE001 - e.g. the database is down: try again later
                 log.exception("embedded job %s failed; retrying", sid)
-                self._later(self.settings.job_retry_delay_s, lambda sid=sid: self._put(sid, "interactive"))
+                self._later(self.settings.job_retry_delay_s, partial(self._put, sid, "interactive"))
                 continue
-            if outcome is Outcome.retry:
-                self._later(self.settings.job_retry_delay_s, lambda sid=sid, p=row.priority: self._put(sid, p))
-            elif outcome is Outcome.done and row.callback_url:
-                self._later(0, lambda sid=sid: self._deliver(sid, 1))
+            if outcome is Outcome.retry and row is not None:
+                self._later(self.settings.job_retry_delay_s, partial(self._put, sid, row.priority))
+            elif outcome is Outcome.done and row is not None and row.callback_url:
+                self._later(0, partial(self._deliver, sid, 1))
 
     def _deliver(self, submission_id: str, attempt: int) -> None:
         delay = webhooks.deliver(submission_id, attempt, store=self.store, settings=self.settings)
         if delay is not None:
-            self._later(delay, lambda: self._deliver(submission_id, attempt + 1))
+            self._later(delay, partial(self._deliver, submission_id, attempt + 1))
 
     def _later(self, delay_s: float, fn: Callable[[], None]) -> None:
         if self._stop.is_set():
@@ -109,10 +111,10 @@ class EmbeddedQueue:
 
     def stop(self) -> None:
         self._stop.set()
-        for t in list(self._timers):
-            t.cancel()
-        for t in self._threads:
-            t.join(timeout=5)
+        for timer in list(self._timers):
+            timer.cancel()
+        for thread in self._threads:
+            thread.join(timeout=5)
         if self.engine is not None:
             self.engine.close()
 
@@ -172,7 +174,7 @@ class CeleryQueue:
         self.app.close()
 
 
-def make_queue(settings: Settings, *, store: Store, engine_factory: Callable[[], object]):
+def make_queue(settings: Settings, *, store: Store, engine_factory: Callable[[], Grader]):
     """CeleryQueue when GRADER_BROKER_URL is set, else the embedded one."""
     if settings.broker_url:
         return CeleryQueue(settings)

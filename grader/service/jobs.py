@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
@@ -16,6 +17,10 @@ from grader.service.celery_app import GRADE_JOB, WEBHOOK_JOB
 from grader.service.worker import Outcome, run_submission
 from grader.settings import Settings
 
+if TYPE_CHECKING:
+    from grader.engine import Engine
+    from grader.service.store import Store
+
 log = logging.getLogger(__name__)
 
 
@@ -25,10 +30,10 @@ class Resources:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._store = None
-        self._engine = None
+        self._store: Store | None = None
+        self._engine: Engine | None = None
 
-    def store(self):
+    def store(self) -> Store:
         from grader.service.store import Store
 
         with self._lock:
@@ -38,7 +43,7 @@ class Resources:
                 self._store = s
             return self._store
 
-    def engine(self):
+    def engine(self) -> Engine:
         from grader import salt
         from grader.engine import Engine
 
@@ -71,7 +76,7 @@ def register(app: Celery, settings: Settings) -> Resources:
             raise self.retry(exc=exc, countdown=settings.job_retry_delay_s) from exc
         if outcome is Outcome.retry:
             raise self.retry(countdown=settings.job_retry_delay_s)
-        if outcome is Outcome.done and row.callback_url:
+        if outcome is Outcome.done and row is not None and row.callback_url:
             try:
                 deliver_webhook.apply_async(args=[submission_id, 1], queue=_queue_of(self.request))
             except Exception:  # noqa: BLE001 - a notification never fails or re-runs the grading

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -113,8 +114,11 @@ class SubmissionRow(Base):
     def submission(self) -> Submission:
         return Submission(task_id=self.task_id, code=self.code, candidate_id=self.candidate_id)
 
-    def report_model(self) -> Report | None:
-        return Report.model_validate(self.report) if self.report is not None else None
+    def report_model(self) -> Report:
+        """The saved report (only a completed submission has one)."""
+        if self.report is None:
+            raise ValueError(f"submission {self.id} is {self.status}: no report yet")
+        return Report.model_validate(self.report)
 
 
 class Secret(Base):
@@ -219,7 +223,9 @@ class Store:
         except IntegrityError:
             pass  # another worker created it first
         with self._session() as s:
-            return s.get(Secret, "seed_salt").value
+            row = s.get(Secret, "seed_salt")
+            assert row is not None  # created above, by this call or a concurrent one
+            return row.value
 
     def create_key(self, name: str) -> NewKey:
         """A new API key; only its hash is stored."""
@@ -277,6 +283,8 @@ class Store:
             with self._session.begin() as s:
                 s.add(row)
         except IntegrityError:  # a concurrent request with the same key won the race
+            if idempotency_key is None:
+                raise
             existing = self._by_idempotency(owner_id, idempotency_key)
             if existing is None:
                 raise
@@ -305,7 +313,7 @@ class Store:
     def start(self, submission_id: str) -> SubmissionRow | None:
         """Mark a submission running and count the attempt; None if missing or already completed."""
         with self._session.begin() as s:
-            res = s.execute(
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
                 update(SubmissionRow)
                 .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
                 .values(status=State.running, started_at=utcnow(), attempts=SubmissionRow.attempts + 1)
@@ -322,7 +330,7 @@ class Store:
             row = s.get(SubmissionRow, submission_id)
             if row is None or row.status == State.completed:
                 return False
-            res = s.execute(
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
                 update(SubmissionRow)
                 .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
                 .values(

@@ -7,12 +7,23 @@ import logging
 import platform
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
-from grader.models import Environment, Report, Status
-from grader.service.store import Store
-from grader.taskspec import TaskInvalid, TaskNotFound
+from grader.models import Environment, Report, Status, Submission
+from grader.service.store import Store, SubmissionRow
+from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
 log = logging.getLogger(__name__)
+
+
+class Grader(Protocol):
+    """What the grading step needs of grader.engine.Engine (tests pass stand-ins)."""
+
+    def task(self, task_id: str) -> Task: ...
+
+    def grade(self, submission: Submission, *, task: Task | None = None) -> Report: ...
+
+    def close(self) -> None: ...
 
 
 class Outcome(StrEnum):
@@ -41,9 +52,11 @@ def error_report(row, message: str) -> Report:
     )
 
 
-def run_submission(submission_id: str, *, store: Store, engine, max_retries: int) -> tuple[Outcome, object]:
-    """Grade a stored submission once: (Outcome.done, row) when this call saved its report, (Outcome.skipped, None)
-    when it was already completed or is unknown, (Outcome.retry, row) on the grader's own fault
+def run_submission(
+    submission_id: str, *, store: Store, engine: Grader, max_retries: int
+) -> tuple[Outcome, SubmissionRow | None]:
+    """Grade a stored submission once: (Outcome.done, row) when this call saved its report,
+    (Outcome.skipped, None) when it was already completed or is unknown, (Outcome.retry, row) on the grader's own fault
     (sandbox_error) while attempts remain. The candidate's failures are final results."""
     row = store.start(submission_id)
     if row is None:

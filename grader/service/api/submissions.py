@@ -175,7 +175,7 @@ async def get_submission(submission_id: str, store: StoreDep, key_id: OwnerDep) 
         "started_at": _iso(row.started_at),
         "graded_at": _iso(row.graded_at),
     }
-    if row.status == State.completed:
+    if row.status == State.completed and row.report is not None:
         out["result"] = row.result_status
         out["score"] = row.report.get("score")
         out["max_score"] = row.report.get("max_score")
