@@ -199,7 +199,8 @@ class _Scanner(ast.NodeVisitor):
                 self.flag(
                     node,
                     "lying_value",
-                    f"class {node.name} subclasses {', '.join(sorted(bases & TENSOR_BASES))} and overrides {', '.join(overridden)}",
+                    f"class {node.name} subclasses {', '.join(sorted(bases & TENSOR_BASES))} "
+                    f"and overrides {', '.join(overridden)}",
                 )
         self.generic_visit(node)
 

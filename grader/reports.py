@@ -106,8 +106,10 @@ def to_html(report: Report) -> str:
     """A standalone HTML page of the report."""
     e = html.escape
     rows = "".join(
-        f"<tr class={'pass' if c.passed else 'fail'}><td>{e(c.title)}{' <em>(hidden)</em>' if c.hidden else ''}</td>"
-        f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td><td>{e(feedback_text(c))}</td></tr>"
+        f"<tr class={'pass' if c.passed else 'fail'}>"
+        f"<td>{e(c.title)}{' <em>(hidden)</em>' if c.hidden else ''}</td>"
+        f"<td>{c.points:g}/{c.max_points:g}</td><td>{'✅' if c.passed else '❌'}</td>"
+        f"<td>{e(feedback_text(c))}</td></tr>"
         for c in report.checks
     )
     out = "".join(
@@ -116,7 +118,10 @@ def to_html(report: Report) -> str:
     warn = "".join(f"<p class=warn>⚠️ {e(w)}</p>" for w in report.warnings)
     if report.integrity:
         items = "".join(f"<li>line {f.line}: {e(f.message)} <code>{e(f.code)}</code></li>" for f in report.integrity)
-        warn += f"<div class=integrity><b>Integrity signals</b> (code that works on the grader rather than the task; not scored):<ul>{items}</ul></div>"
+        warn += (
+            "<div class=integrity><b>Integrity signals</b> "
+            f"(code that works on the grader rather than the task; not scored):<ul>{items}</ul></div>"
+        )
     return (
         "<!doctype html><html><head><meta charset=utf-8><title>"
         f"{e(report.task_id)} report</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"

@@ -96,7 +96,8 @@ def _check_probes_exist(task_id: str, rubric: Rubric, probes: str, rubric_path: 
         if check.probe not in defined:
             line = next((i for i, text in enumerate(lines, 1) if text.strip() == f'id = "{check.id}"'), 0)
             raise TaskInvalid(
-                f"{rubric_path.name} line {line}: check {check.id!r} names probe {check.probe!r}, but probes.py defines no probe_{check.probe}"
+                f"{rubric_path.name} line {line}: check {check.id!r} names probe {check.probe!r}, "
+                f"but probes.py defines no probe_{check.probe}"
             )
 
 

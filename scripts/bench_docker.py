@@ -1,7 +1,8 @@
 """Docker backend next to the process backend: per-run overhead and submit→report for a task.
 
     eval "$(scripts/docker-engine.sh env)"
-    .venv/bin/python scripts/bench_docker.py --image "$(scripts/build-sandbox-image.sh)" [--runs 10] [--task torch-train-step]
+    .venv/bin/python scripts/bench_docker.py --image "$(scripts/build-sandbox-image.sh)" \\
+        [--runs 10] [--task torch-train-step]
 
 Prints one JSON object:
   overhead_s: an empty job (no framework import, no probes) per backend: the sandbox's own cost.

@@ -142,7 +142,8 @@ def _unique(items: list[Item], name: str) -> list[Item]:
     for it in items:
         if it.key in seen:
             raise ManifestError(
-                f"{it.where}: candidate {it.candidate_id!r} for task {it.task_id!r} is already listed ({seen[it.key].where})"
+                f"{it.where}: candidate {it.candidate_id!r} for task {it.task_id!r} "
+                f"is already listed ({seen[it.key].where})"
             )
         seen[it.key] = it
     return items

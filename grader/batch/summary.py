@@ -55,12 +55,14 @@ h1{margin-bottom:.2em} .sub{color:#666;margin-top:0}
 .rate{display:flex;align-items:center;margin:.25em 0;font-size:.9em}
 .rate .label{flex:0 0 16em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .rate .bar{flex:1;background:#eee;height:1.1em;margin:0 .5em;border-radius:.2em}
-.rate .fill{height:100%;background:#4a8;border-radius:.2em} .rate .pct{flex:0 0 8.5em;text-align:right;white-space:nowrap}
+.rate .fill{height:100%;background:#4a8;border-radius:.2em} \
+.rate .pct{flex:0 0 8.5em;text-align:right;white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin-top:1em}
 th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::after{content:" \\25BC"}
-td{white-space:nowrap} td.num{text-align:right} td.msg{white-space:normal;min-width:16em;max-width:30em;overflow-wrap:anywhere;color:#555}
+td{white-space:nowrap} td.num{text-align:right} \
+td.msg{white-space:normal;min-width:16em;max-width:30em;overflow-wrap:anywhere;color:#555}
 .wide{overflow-x:auto} td.pass{color:#176} td.fail{color:#a22}
 """
 
@@ -91,7 +93,8 @@ def histogram_svg(counts: list[int], *, title: str) -> str:
         x, y = pad + i * bw, h - pad - bh
         lo, hi = 100 * i // bins, 100 * (i + 1) // bins
         bars.append(
-            f'<rect class="bin" x="{x + 1:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="#4a8" data-count="{n}">'
+            f'<rect class="bin" x="{x + 1:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" '
+            f'fill="#4a8" data-count="{n}">'
             f"<title>{lo}–{hi} %: {n}</title></rect>"
         )
         if n:
@@ -126,7 +129,8 @@ def _rates_html(rates: list[tuple[str, str, int, int]]) -> str:
     for cid, title, passed, total in rates:
         pct = 100.0 * passed / total if total else 0.0
         rows.append(
-            f'<div class="rate" data-check="{escape(cid)}"><span class="label" title="{escape(title)}">{escape(cid)}</span>'
+            f'<div class="rate" data-check="{escape(cid)}">'
+            f'<span class="label" title="{escape(title)}">{escape(cid)}</span>'
             f'<span class="bar"><span class="fill" style="width:{pct:.1f}%;display:block"></span></span>'
             f'<span class="pct">{pct:.0f} % ({passed}/{total})</span></div>'
         )
@@ -156,14 +160,16 @@ def _table(records: list[Record]) -> str:
             f"<td>{escape(r.status)}</td>",
             f'<td class="num">{_num(r.score)}</td>',
             f'<td class="num">{_num(r.max_score)}</td>',
-            f'<td class="num" data-v="{"" if pct is None else f"{pct:.4f}"}">{"" if pct is None else f"{pct:.0f}"}</td>',
+            f'<td class="num" data-v="{"" if pct is None else f"{pct:.4f}"}">'
+            f"{'' if pct is None else f'{pct:.0f}'}</td>",
         ]
         for col in cols:
             c = points.get(col)
             cells.append(
                 '<td class="num"></td>'
                 if c is None
-                else f'<td class="num {"pass" if c.passed else "fail"}" data-v="{c.points:g}">{c.points:g}/{c.max_points:g}</td>'
+                else f'<td class="num {"pass" if c.passed else "fail"}" data-v="{c.points:g}">'
+                f"{c.points:g}/{c.max_points:g}</td>"
             )
         cells.append(f'<td class="msg">{escape(r.message)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -184,11 +190,14 @@ def render(records: Iterable[Record], *, title: str = "Batch results", pending: 
         full = sum(p >= 100 for p in percents)
         sections.append(
             f'<h2>{escape(task)}</h2><p class="sub">{len(percents)} scored, {mean}, {full} with full marks</p>'
-            f'<div class="grid"><div><h3>Scores (percent of max)</h3>{histogram_svg(histogram(percents), title=f"Histogram of {task} scores")}</div>'
-            f"<div><h3>Pass rate per check</h3>{_rates_html(rates.get(task, [])) or '<p>no graded reports</p>'}</div></div>"
+            f'<div class="grid"><div><h3>Scores (percent of max)</h3>'
+            f"{histogram_svg(histogram(percents), title=f'Histogram of {task} scores')}</div>"
+            f"<div><h3>Pass rate per check</h3>"
+            f"{_rates_html(rates.get(task, [])) or '<p>no graded reports</p>'}</div></div>"
         )
     note = (
-        f'<p class="pending">Incomplete: {pending} candidate file(s) not graded yet; run the same command with --resume.</p>'
+        f'<p class="pending">Incomplete: {pending} candidate file(s) not graded yet; '
+        "run the same command with --resume.</p>"
         if pending
         else ""
     )
@@ -200,6 +209,7 @@ def render(records: Iterable[Record], *, title: str = "Batch results", pending: 
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="sub">{len(rows)} result(s)</p><div class="chips">{chips}</div>{note}'
-        f'{"".join(sections)}<h2>All results</h2><p class="sub">Click a column header to sort.</p><div class="wide">{_table(rows)}</div>'
+        f'{"".join(sections)}<h2>All results</h2><p class="sub">Click a column header to sort.</p>'
+        f'<div class="wide">{_table(rows)}</div>'
         f"<script>{script}</script></body></html>"
     )

@@ -125,12 +125,16 @@ def batch_cmd(
     stop = batch.Stop()
     if cluster is not None:
         engine = None
-        grade_many = lambda subs: cluster(s, subs, priority="batch")
+
+        def grade_many(subs):
+            return cluster(s, subs, priority="batch")
     else:
         from grader.engine import Engine
 
         engine = Engine(s)
-        grade_many = lambda subs: batch.grade_locally(engine.grade, subs, jobs=jobs, stop=stop, max_scores=max_scores)
+
+        def grade_many(subs):
+            return batch.grade_locally(engine.grade, subs, jobs=jobs, stop=stop, max_scores=max_scores)
 
     def on_signal(signum, frame):
         if stop:
@@ -240,7 +244,8 @@ def bench_cmd(
         table.add_row(*row)
     Console().print(table)
     Console().print(
-        f"sandbox overhead p50 (ms): {result['overhead_ms']}; warm pool: {result.get('pool')}; skipped: {result['skipped'] or 'none'}"
+        f"sandbox overhead p50 (ms): {result['overhead_ms']}; warm pool: {result.get('pool')}; "
+        f"skipped: {result['skipped'] or 'none'}"
     )
     text = json.dumps(result, indent=2)
     print(text)

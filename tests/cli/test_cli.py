@@ -46,7 +46,7 @@ def test_show_prints_statement_and_starter_never_the_reference():
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     out = grader(*args)
     assert out.returncode == 2
-    lines = [l for l in out.stderr.splitlines() if l.strip()]
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and needle in lines[0], out.stderr
 
 

@@ -159,7 +159,8 @@ def test_network_is_unreachable(docker_grade_code):
     code = (
         f"""
 import socket
-for host, port in (("127.0.0.1", {port}), ("127.0.0.1", 6379), ("127.0.0.1", 5432), ("172.17.0.1", 2375), ("1.1.1.1", 443)):
+targets = (("127.0.0.1", {port}), ("127.0.0.1", 6379), ("127.0.0.1", 5432), ("172.17.0.1", 2375), ("1.1.1.1", 443))
+for host, port in targets:
     try:
         socket.create_connection((host, port), timeout=2)
         print("CONNECTED", host, port)
@@ -229,7 +230,8 @@ for dirpath, dirnames, filenames in os.walk("/"):
             found.append(path)
             continue
         try:
-            if os.path.isfile(path) and os.path.getsize(path) < 1 << 20 and "class MyModel" in open(path, errors="ignore").read():
+            small = os.path.isfile(path) and os.path.getsize(path) < 1 << 20
+            if small and "class MyModel" in open(path, errors="ignore").read():
                 found.append(path)
         except OSError:
             pass

@@ -76,8 +76,10 @@ def test_the_root_holds_only_the_allowlist(request, backend, settings):
     code = (
         f"""
 import json, os
-print("ROOT " + json.dumps({{"top": sorted(os.listdir("/")), "project": sorted(os.listdir({str(PROJECT_ROOT)!r})),
-      "etc": sorted(os.listdir("/etc")), "dev": sorted(os.listdir("/dev")), "data": os.path.exists({str(settings.data_dir)!r})}}))
+print("ROOT " + json.dumps({{"top": sorted(os.listdir("/")),
+                             "project": sorted(os.listdir({str(PROJECT_ROOT)!r})),
+                             "etc": sorted(os.listdir("/etc")), "dev": sorted(os.listdir("/dev")),
+                             "data": os.path.exists({str(settings.data_dir)!r})}}))
 """
         + CORRECT
     )

@@ -395,7 +395,10 @@ def test_worker_side_modules_do_not_import_torch(tmp_path):
 
     from tests.support.service import ROOT
 
-    code = "import sys, workers.celery_app, grader.service.jobs, grader.engine, grader.service.dispatch, grader.service.api; print('torch' in sys.modules, 'tensorflow' in sys.modules)"
+    code = (
+        "import sys, workers.celery_app, grader.service.jobs, grader.engine, grader.service.dispatch, "
+        "grader.service.api; print('torch' in sys.modules, 'tensorflow' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         env=service_env(tmp_path, broker_url="redis://127.0.0.1:1/0"),

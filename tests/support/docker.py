@@ -1,4 +1,5 @@
-"""Fixtures for the docker-backend tests (a plugin: tests/conftest.py loads it): a real engine, the sandbox image, docker settings.
+"""Fixtures for the docker-backend tests (a plugin: tests/conftest.py loads it): a real engine, the sandbox image,
+docker settings.
 
 The engine: $DOCKER_HOST when an engine answers there (CI starts one with
 `scripts/docker-engine.sh start` and exports DOCKER_HOST); otherwise the private engine of

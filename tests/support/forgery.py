@@ -1,4 +1,5 @@
-"""A forger: the whole observation stream a submission could write, derived from the reference's (values perturbed, types and shapes kept)."""
+"""A forger: the whole observation stream a submission could write, derived from the reference's
+(values perturbed, types and shapes kept)."""
 
 from __future__ import annotations
 

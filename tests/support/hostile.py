@@ -1,4 +1,5 @@
-"""Hostile submissions and the correct and wrong models they are measured against, shared by the tests of every backend."""
+"""Hostile submissions and the correct and wrong models they are measured against, shared by the tests of
+every backend."""
 
 from __future__ import annotations
 

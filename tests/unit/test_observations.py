@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from grader.judge import judge
+from grader.models import Check
 from grader.observations import Observations, parse_channel
 
 PLAN = [{"probe": "p", "trial": 0, "seed": 1}, {"probe": "p", "trial": 1, "seed": 2}]
@@ -62,12 +68,6 @@ def test_round_trip_for_the_reference_cache():
 
 
 # --- property test: whatever arrives on the channel, the parser and the judge give a result ---
-from hypothesis import given
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
-
-from grader.judge import judge
-from grader.models import Check
 
 SCALARS = st.one_of(
     st.none(),
