@@ -6,6 +6,13 @@ import html
 
 from grader.models import Report
 
+# Characters that could start Markdown syntax inside a line (emphasis, code, links and images,
+# table cells, strike-through, escapes) get a backslash; the HTML-significant ones become entities,
+# so no tag, autolink or entity of the candidate's survives. A link needs "[" and an image "![",
+# so "(" and ")" stay as they are; fields never start a line, so "#", "-", "1." cannot open blocks.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MD_ESCAPED = {c: "\\" + c for c in "\\`*_[]|!~"} | _MD_ENTITIES
+
 STATUS_TEXT = {
     "graded": "graded",
     "compile_error": "syntax error: the file does not compile",
@@ -38,30 +45,50 @@ def _score(report: Report) -> str:
     return "n/a" if report.score is None else f"{report.score:g} / {report.max_score:g}"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def md_text(text: object) -> str:
+    """Untrusted text as inert Markdown on one line: no HTML, links, emphasis or table breaks."""
+    flat = " ".join(str(text).split())
+    return "".join(_MD_ESCAPED.get(c, c) for c in flat)
+
+
+def _fence(text: str) -> list[str]:
+    """A fenced code block that no run of backticks in `text` can close early."""
+    longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
+
+
+def _backtick_runs(line: str) -> list[str]:
+    runs, current = [], ""
+    for c in line:
+        if c == "`":
+            current += c
+        elif current:
+            runs.append(current)
+            current = ""
+    return [*runs, current] if current else runs
 
 
 def to_markdown(report: Report) -> str:
     """What an interviewer reads: score, a table of checks, feedback, output."""
     lines = [
-        f"# {report.task_id} (v{report.task_version}): {_score(report)}",
+        f"# {md_text(report.task_id)} (v{md_text(report.task_version)}): {_score(report)}",
         "",
-        f"**Status:** {STATUS_TEXT[report.status.value]}" + (f" — {report.message}" if report.message else ""),
+        f"**Status:** {STATUS_TEXT[report.status.value]}" + (f" — {md_text(report.message)}" if report.message else ""),
         "",
     ]
     if report.candidate_id:
-        lines += [f"**Candidate:** {report.candidate_id}", ""]
+        lines += [f"**Candidate:** {md_text(report.candidate_id)}", ""]
     lines += ["| Check | Points | Result | Feedback |", "|---|---:|:---:|---|"]
     for c in report.checks:
-        title = c.title + (" *(hidden)*" if c.hidden else "")
+        title = md_text(c.title) + (" *(hidden)*" if c.hidden else "")
         mark = "✅" if c.passed else "❌"
-        lines.append(f"| {_cell(title)} | {c.points:g}/{c.max_points:g} | {mark} | {_cell(feedback_text(c))} |")
+        lines.append(f"| {title} | {c.points:g}/{c.max_points:g} | {mark} | {md_text(feedback_text(c))} |")
     for w in report.warnings:
-        lines += ["", f"> ⚠️ {w}"]
+        lines += ["", f"> ⚠️ {md_text(w)}"]
     if report.integrity:
         lines += ["", "**Integrity signals** (code that works on the grader rather than the task; not scored):", ""]
-        lines += [f"- line {f.line}: {_cell(f.message)} — `{f.code.replace('`', 'ʼ')}`" for f in report.integrity]
+        lines += [f"- line {f.line}: {md_text(f.message)} — {md_text(f.code)}" for f in report.integrity]
     for name in ("stdout", "stderr"):
         text = getattr(report, name)
         if text.strip():
@@ -69,17 +96,15 @@ def to_markdown(report: Report) -> str:
                 "",
                 f"<details><summary>{name}</summary>",
                 "",
-                "```",
-                text.rstrip().replace("```", "ʼʼʼ"),
-                "```",
+                *_fence(text.rstrip()),
                 "</details>",
             ]
     env = report.environment
     lines += [
         "",
-        f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.2f} s on {env.device}; "
-        f"python {env.python}, torch {env.torch}, tensorflow {env.tensorflow}; "
-        f"submission sha256 {report.submission_sha256[:12]}._",
+        f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.2f} s on {md_text(env.device)}; "
+        f"python {md_text(env.python)}, torch {md_text(env.torch)}, tensorflow {md_text(env.tensorflow)}; "
+        f"submission sha256 {md_text(report.submission_sha256[:12])}._",
     ]
     return "\n".join(lines) + "\n"
 
@@ -87,15 +112,15 @@ def to_markdown(report: Report) -> str:
 def pack_to_markdown(pack) -> str:
     """A pack's combined report: a summary table, then each task's report."""
     lines = [
-        f"# {pack.title} ({pack.minutes} min): {pack.score:g} / {pack.max_score:g}",
+        f"# {md_text(pack.title)} ({pack.minutes} min): {pack.score:g} / {pack.max_score:g}",
         "",
-        *([f"**Candidate:** {pack.candidate_id}", ""] if pack.candidate_id else []),
+        *([f"**Candidate:** {md_text(pack.candidate_id)}", ""] if pack.candidate_id else []),
         "| Task | Score | Status |",
         "|---|---:|---|",
     ]
     for e in pack.tasks:
         status = e.report.status.value if e.report else "not submitted"
-        lines.append(f"| {e.task_id} | {e.score:g}/{e.max_score:g} | {status} |")
+        lines.append(f"| {md_text(e.task_id)} | {e.score:g}/{e.max_score:g} | {status} |")
     for e in pack.tasks:
         if e.report:
             lines += ["", to_markdown(e.report).replace("\n# ", "\n## ").replace("# ", "## ", 1)]

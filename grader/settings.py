@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
 
     webhook_secret: SecretStr = SecretStr("dev-secret")
+    # When set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials).
+    metrics_token: SecretStr | None = None
 
     @field_validator("gpu_devices", mode="before")
     @classmethod

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from grader.settings import Settings
 from grader.taskspec import Task, TaskInvalid, TaskNotFound, load_task
 
 err = Console(stderr=True)
+# C0 controls but tab and newline, DEL, and C1 controls (0x9b is a one-byte CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """Untrusted text for rich: control characters (escape sequences) dropped, markup escaped."""
+    return escape(_CONTROL.sub("", str(text)))
 
 
 def fail(message: str) -> NoReturn:
     """One clear line for the user, exit 2."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    err.print(f"[red]error:[/red] {safe(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import reports
-from grader.cli.common import fail, load_settings, task_or_fail
+from grader.cli.common import fail, load_settings, safe, task_or_fail
 from grader.engine import Engine
 from grader.models import Report, Status, Submission
 from grader.packs import combine, load_packs
@@ -91,29 +91,29 @@ def grade_cmd(
     elif as_markdown:
         print(reports.to_markdown(report))
     else:
-        _print_summary(report)
+        print_summary(report)
     if report.status is Status.sandbox_error:
         raise typer.Exit(1)
 
 
-def _print_summary(report) -> None:
-    c = Console()
+def print_summary(report: Report, console: Console | None = None) -> None:
+    """The terminal summary: every text from the submission is shown as text (no rich markup, no
+    escape sequences reach the interviewer's terminal)."""
+    c = console or Console()
     score = "n/a" if report.score is None else f"{report.score:g}/{report.max_score:g}"
-    c.print(
-        f"[bold]{report.task_id}[/bold]  {score}  status: {report.status.value}"
-        + (f" — {report.message}" if report.message else "")
-    )
+    message = f" — {safe(report.message)}" if report.message else ""
+    c.print(f"[bold]{safe(report.task_id)}[/bold]  {score}  status: {report.status.value}{message}")
     table = Table("check", "points", "ok", "feedback")
     for ch in report.checks:
         table.add_row(
-            ch.title + (" (hidden)" if ch.hidden else ""),
+            safe(ch.title + (" (hidden)" if ch.hidden else "")),
             f"{ch.points:g}/{ch.max_points:g}",
             "✅" if ch.passed else "❌",
-            reports.feedback_text(ch),
+            safe(reports.feedback_text(ch)),
         )
     c.print(table)
     for w in report.warnings:
-        c.print(f"[yellow]warning:[/yellow] {w}")
+        c.print(f"[yellow]warning:[/yellow] {safe(w)}")
 
 
 @app.command()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -34,8 +37,18 @@ async def readyz(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def metrics(services: ServicesDep) -> Response:
-    """Prometheus text format, computed from the database and the broker at scrape time."""
+async def metrics(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Prometheus text format, computed from the database and the broker at scrape time. With
+    GRADER_METRICS_TOKEN set, only a request bearing that token gets them (401 otherwise)."""
+    token = services.settings.metrics_token
+    if token is not None:
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            return JSONResponse(
+                {"detail": "metrics need 'Authorization: Bearer <GRADER_METRICS_TOKEN>'"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     if services.metrics is None:
         services.metrics = registry(store=services.store, queue=services.queue)
     return Response(await run_in_threadpool(generate_latest, services.metrics), media_type=CONTENT_TYPE_LATEST)

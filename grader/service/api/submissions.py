@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
@@ -51,12 +52,50 @@ def _fail(status: int, message: str) -> HTTPException:
     return HTTPException(status, message)
 
 
-def _utf8(value: Any, where: str) -> None:
-    """Reject strings that cannot be encoded as UTF-8 (lone surrogates from JSON \\ud800 escapes)."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise _fail(422, f"{where} is not valid UTF-8 text (lone surrogate at character {exc.start})") from None
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in a JSON text (strings skipped), without parsing it, so
+    a body nested a million deep is refused before it can exhaust the parser's stack."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def _text(value: Any, where: str) -> None:
+    """Refuse strings a database cannot store: NUL characters (PostgreSQL text and JSON refuse
+    them) and lone surrogates from JSON \\ud800 escapes (not UTF-8). Keys count as strings."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, str):
+            if "\x00" in v:
+                raise _fail(422, f"{where} contains a NUL character (\\u0000), which cannot be stored")
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise _fail(422, f"{where} is not valid UTF-8 text (lone surrogate at character {exc.start})") from None
 
 
 def parse_body(raw: bytes, *, max_kib: int) -> SubmissionIn:
@@ -67,6 +106,8 @@ def parse_body(raw: bytes, *, max_kib: int) -> SubmissionIn:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(422, f"request body is not valid UTF-8 (bad byte at offset {exc.start})") from None
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise _fail(422, f"request body nests arrays/objects deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -78,7 +119,7 @@ def parse_body(raw: bytes, *, max_kib: int) -> SubmissionIn:
     except ValidationError as exc:
         raise _fail(422, validation_message(exc.errors())) from None
     for field in ("task_id", "code", "candidate_id", "callback_url", "metadata"):
-        _utf8(getattr(body, field), field)
+        _text(getattr(body, field), field)
     if body.metadata is not None and len(json.dumps(body.metadata)) > METADATA_MAX_BYTES:
         raise _fail(422, f"metadata is over {METADATA_MAX_BYTES // 1024} KiB")
     return body
@@ -150,7 +191,17 @@ async def create_submission(
     return JSONResponse({"id": row.id, "status": row.status}, status_code=202)
 
 
+def _is_id(text: str) -> bool:
+    """Submission ids are UUIDs; anything else (a NUL, a path) is unknown without asking the database."""
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
 async def _own(store, submission_id: str, key_id: str) -> SubmissionRow:
+    if not _is_id(submission_id):
+        raise _fail(404, f"no submission {submission_id[:100]!r}")
     row = await run_in_threadpool(store.get, submission_id, owner_id=key_id)
     if row is None:
         raise _fail(404, f"no submission {submission_id!r}")
