@@ -80,6 +80,8 @@ def test_submit_grade_and_read_the_report_in_every_format(service):
     assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith(MARKDOWN_HEAD)
     html = client.get(f"/v1/submissions/{sid}/report?format=html", headers=auth(key))
     assert html.headers["content-type"].startswith("text/html") and HTML_HEAD in html.text
+    assert "script-src" not in html.headers["content-security-policy"]  # default-src 'none' covers scripts
+    assert html.headers["content-security-policy"].startswith("default-src 'none'")
     bad = client.get(f"/v1/submissions/{sid}/report?format=pdf", headers=auth(key))
     assert bad.status_code == 422 and "format" in bad.json()["detail"]
 

@@ -21,6 +21,7 @@ from grader.taskspec import TaskInvalid, TaskNotFound
 
 router = APIRouter(tags=["submissions"])
 METADATA_MAX_BYTES = 16 * 1024
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 class SubmissionIn(BaseModel):
@@ -254,7 +255,8 @@ async def get_report(
     if format == "markdown":
         return PlainTextResponse(reports.to_markdown(report), media_type="text/markdown; charset=utf-8")
     if format == "html":
-        return HTMLResponse(reports.to_html(report))
+        # Escaped already; the policy is a second wall: no script, no fetch, only its inline style.
+        return HTMLResponse(reports.to_html(report), headers={"Content-Security-Policy": REPORT_CSP})
     return Response(reports.to_json(report), media_type="application/json")
 
 
