@@ -13,10 +13,10 @@ from grader import integrity, scoring
 from grader import judge as judging
 from grader.models import Environment, NeedsGpu, Report, Status, Submission
 from grader.observations import Observations, parse_channel
-from grader.references import framework_versions
 from grader.sandbox import RunRequest, RunResult, Sandbox
 from grader.settings import Settings
 from grader.taskspec import Task
+from grader.versions import framework_versions
 
 IMPORTS = {"torch": ["numpy", "torch"], "tensorflow": ["numpy", "tensorflow"], "numpy": ["numpy"]}
 

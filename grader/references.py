@@ -11,31 +11,12 @@ import platform
 import tempfile
 import threading
 from collections import defaultdict
-from importlib import metadata
 from pathlib import Path
 
+from grader.grading import request_for
 from grader.judge import reference_defects
 from grader.observations import Malformed, Observations, parse_channel
-
-
-@functools.cache
-def framework_versions() -> dict[str, str | None]:
-    """Installed versions, read without importing the frameworks (once per process: what a
-    process runs cannot change under it)."""
-    out: dict[str, str | None] = {}
-    for dist, key in (
-        ("torch", "torch"),
-        ("tensorflow-cpu", "tensorflow"),
-        ("tensorflow", "tensorflow"),
-        ("numpy", "numpy"),
-    ):
-        if out.get(key):
-            continue
-        try:
-            out[key] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out.setdefault(key, None)
-    return out
+from grader.versions import framework_versions
 
 
 @functools.cache
@@ -158,8 +139,6 @@ def run_reference(task, items: list[dict], *, sandbox, settings, cuda: str) -> O
     """Run the reference once (no cache) and check it: a run that did not finish cleanly, or an
     observation a check reads that is not a usable value, raises ReferenceError_ naming the
     task, probe, trial and exception."""
-    from grader.grading import request_for  # grading imports this module
-
     run = sandbox.run(request_for(task, task.spec.reference, items, settings, cuda))
     obs = parse_channel(run.channel, items)
     if run.sandbox_error or run.timed_out or not obs.done or obs.tampered or obs.compile_error or obs.import_error:

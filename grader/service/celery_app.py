@@ -7,17 +7,9 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
+from grader.service import jobs
+from grader.service.queues import PRIORITY_STEPS, QUEUES, SEP
 from grader.settings import Settings
-
-QUEUES = ("gpu", "cpu")
-# Redis priorities: 0 is served first (kombu orders its per-priority lists ascending).
-PRIORITY = {"interactive": 0, "batch": 9}
-PRIORITY_STEPS = [0, 3, 6, 9]
-SEP = ":"
-# Job names as published. They keep the names they had when the jobs lived in workers/jobs.py, so
-# jobs queued by an older deployment are still consumed after an upgrade.
-GRADE_JOB = "workers.jobs.grade_submission"
-WEBHOOK_JOB = "workers.jobs.deliver_webhook"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -59,8 +51,6 @@ def make_celery(settings: Settings) -> Celery:
 
 def make_worker_app(settings: Settings) -> Celery:
     """The app a `grader worker` runs: make_celery's, with the grading and webhook jobs registered."""
-    from grader.service import jobs
-
     app = make_celery(settings)
     jobs.register(app, settings)
     return app

@@ -14,7 +14,8 @@ from functools import partial
 
 from grader.models import NeedsGpu, TaskSpec
 from grader.service import webhooks
-from grader.service.celery_app import GRADE_JOB, PRIORITY, PRIORITY_STEPS, QUEUES, SEP, make_celery
+from grader.service.celery_app import make_celery
+from grader.service.queues import GRADE_JOB, PRIORITY, PRIORITY_STEPS, QUEUES, SEP
 from grader.service.store import Store
 from grader.service.worker import Grader, Outcome, run_submission
 from grader.settings import Settings

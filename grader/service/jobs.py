@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import SQLAlchemyError
 
 from grader.service import webhooks
-from grader.service.celery_app import GRADE_JOB, WEBHOOK_JOB
+from grader.service.queues import GRADE_JOB, WEBHOOK_JOB
 from grader.service.worker import Outcome, run_submission
 from grader.settings import Settings
 
