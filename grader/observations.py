@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from grader.harness import protocol as P
+
 # Bounds of what the harness can legitimately encode (grader/harness/observe.py), with room.
 MAX_DEPTH = 16
 MAX_ITEMS = 10_000
@@ -40,11 +42,12 @@ def _number(v: Any, what: str) -> None:
         raise Malformed(f"{what}: not a number")
 
 
-def _keys(enc: dict, required: set[str], optional: set[str] = set()) -> None:
+def _keys(enc: dict, required: set[str], optional: frozenset[str] | set[str] = frozenset()) -> None:
     keys = set(enc)
     if not required <= keys or not keys <= required | optional:
         raise Malformed(
-            f"a {enc['kind']!r} value must have keys {sorted(required)} (optional {sorted(optional)}), got {sorted(keys)}"
+            f"a {enc['kind']!r} value must have keys {sorted(required)} (optional {sorted(optional)}),"
+            f" got {sorted(keys)}"
         )
 
 
@@ -109,8 +112,9 @@ def validate_value(enc: Any, depth: int = 0) -> None:
         values = enc["values"]
         if values is not None:
             if type(values) is not list or len(values) != math.prod(shape) or len(values) > MAX_ELEMENTS:
+                got = len(values) if type(values) is list else type(values).__name__
                 raise Malformed(
-                    f"a {kind} of shape {shape} must carry prod(shape) values (at most {MAX_ELEMENTS}), got {len(values) if type(values) is list else type(values).__name__}"
+                    f"a {kind} of shape {shape} must carry prod(shape) values (at most {MAX_ELEMENTS}), got {got}"
                 )
             for v in values:
                 _number(v, f"{kind} element")
@@ -125,25 +129,27 @@ def validate_value(enc: Any, depth: int = 0) -> None:
         raise Malformed(f"unknown kind {kind!r}")
 
 
+# The channel's messages (grader/harness/protocol.py names the events and fields; the aliases are
+# the names on the wire, the only ones accepted).
 class _ErrorInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    type: str = Field(max_length=300)
-    message: str = Field(max_length=MAX_STR)
-    traceback: str = Field(default="", max_length=MAX_STR)
+    type: str = Field(alias=P.TYPE, max_length=300)
+    message: str = Field(alias=P.MESSAGE, max_length=MAX_STR)
+    traceback: str = Field(default="", alias=P.TRACEBACK, max_length=MAX_STR)
 
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    event: Literal["start", "ready", "compile_error", "import_error", "observation", "done"]
-    probe: str | None = Field(default=None, max_length=200)
-    trial: int | None = Field(default=None, ge=0, le=1000)
-    value: Any = None
-    error: _ErrorInfo | None = None
-    line: int | None = Field(default=None, ge=-(2**31), le=2**31)
-    text: str | None = Field(default=None, max_length=MAX_STR)
-    type: str | None = Field(default=None, max_length=300)
-    message: str | None = Field(default=None, max_length=MAX_STR)
-    traceback: str | None = Field(default=None, max_length=MAX_STR)
+    event: Literal[P.EVENTS] = Field(alias=P.EVENT)
+    probe: str | None = Field(default=None, alias=P.PROBE, max_length=200)
+    trial: int | None = Field(default=None, alias=P.TRIAL, ge=0, le=1000)
+    value: Any = Field(default=None, alias=P.VALUE)
+    error: _ErrorInfo | None = Field(default=None, alias=P.ERROR)
+    line: int | None = Field(default=None, alias=P.LINE, ge=-(2**31), le=2**31)
+    text: str | None = Field(default=None, alias=P.TEXT, max_length=MAX_STR)
+    type: str | None = Field(default=None, alias=P.TYPE, max_length=300)
+    message: str | None = Field(default=None, alias=P.MESSAGE, max_length=MAX_STR)
+    traceback: str | None = Field(default=None, alias=P.TRACEBACK, max_length=MAX_STR)
 
 
 @dataclass
@@ -213,30 +219,30 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
         if obs.done:
             out_of_place = True
         elif not obs.started:
-            out_of_place = msg.event != "start"
+            out_of_place = msg.event != P.START
         elif not obs.ready:
-            out_of_place = msg.event != "ready"
+            out_of_place = msg.event != P.READY
         else:
-            out_of_place = msg.event in ("start", "ready")
+            out_of_place = msg.event in (P.START, P.READY)
         if out_of_place:
             obs.tampered = f"unexpected {msg.event!r} message at line {lineno}"
             return obs
-        if msg.event == "start":
+        if msg.event == P.START:
             obs.started = True
-        elif msg.event == "ready":
+        elif msg.event == P.READY:
             obs.ready = True
-        elif msg.event == "done":
+        elif msg.event == P.DONE:
             if position != len(expected):
                 obs.tampered = "'done' before every probe reported"
                 return obs
             obs.done = True
-        elif msg.event == "compile_error":
+        elif msg.event == P.COMPILE_ERROR:
             obs.compile_error = {"line": msg.line, "text": msg.text or "", "message": msg.message or ""}
             obs.done = True
-        elif msg.event == "import_error":
+        elif msg.event == P.IMPORT_ERROR:
             obs.import_error = {"type": msg.type or "", "message": msg.message or "", "traceback": msg.traceback or ""}
             obs.done = True
-        else:
+        else:  # P.OBSERVATION
             if position >= len(expected) or (msg.probe, msg.trial) != expected[position]:
                 obs.tampered = f"observation {msg.probe}/{msg.trial} out of order at line {lineno}"
                 return obs

@@ -1,9 +1,7 @@
 """Harness entry point: read the job on stdin, import the candidate, run probes, stream observations.
 
-Protocol (one JSON object per line on the channel fd, never stdout):
-  {"event": "start"}, {"event": "ready"} (frameworks imported, probes loaded), then either {"event": "compile_error", ...}, {"event": "import_error", ...}
-  or one {"event": "observation", "probe", "trial", "value"|"error"} per plan item, then
-  {"event": "done"}. The grader treats anything else on the channel as tampering.
+The channel's protocol (one JSON object per line on the channel fd, never stdout) is
+grader/harness/protocol.py, shared with the grader's parser (grader/observations.py).
 """
 
 from __future__ import annotations
@@ -16,11 +14,10 @@ import traceback
 import types
 
 from grader.harness import observe
+from grader.harness import protocol as P
 from grader.harness.kit import type_name
 
 MAX_MESSAGE = 2000
-WARM_EVENT = {"event": "warm"}  # a pre-started harness's first line, before it reads its job
-WARM_LINE = (json.dumps(WARM_EVENT) + "\n").encode()
 
 
 class Channel:
@@ -52,7 +49,7 @@ def describe(exc: BaseException) -> dict:
         tb = "".join(traceback.format_exception(exc)[-6:])[-MAX_MESSAGE:]
     except BaseException:
         tb = ""
-    return {"type": name, "message": _safe_str(exc), "traceback": tb}
+    return {P.TYPE: name, P.MESSAGE: _safe_str(exc), P.TRACEBACK: tb}
 
 
 def _finish() -> None:
@@ -92,7 +89,7 @@ def main(channel_fd: int | None = None) -> None:
             names = sys.argv[sys.argv.index("--preload") + 1]
             warm.prepare([n for n in names.split(",") if n], tensorflow_ops=True, cuda="--cuda" in sys.argv)
             # Tells the grader to start the submission's clock now, not while this was warming.
-            Channel(channel_fd).send(WARM_EVENT)
+            Channel(channel_fd).send({P.EVENT: P.WARM})
     channel = Channel(channel_fd)
     raw = _read_stdin()
     # stdin is closed for the candidate: it sees /dev/null.
@@ -100,7 +97,7 @@ def main(channel_fd: int | None = None) -> None:
     os.dup2(null, 0)
     os.close(null)
     job = json.loads(raw)
-    channel.send({"event": "start"})
+    channel.send({P.EVENT: P.START})
 
     for name in job["imports"]:
         importlib.import_module(name)
@@ -110,14 +107,14 @@ def main(channel_fd: int | None = None) -> None:
     probes: dict = {"__name__": "dlgrader_probes"}
     exec(compile(job["probes"], "probes.py", "exec"), probes)
     # Everything before this line is the grader's own setup; a failure there is never the candidate's.
-    channel.send({"event": "ready"})
+    channel.send({P.EVENT: P.READY})
 
     try:
         code = compile(job["code"], "submission.py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         lineno = getattr(exc, "lineno", None)
         text = (getattr(exc, "text", None) or "").rstrip("\n")
-        channel.send({"event": "compile_error", "line": lineno, "text": text[:500], "message": _safe_str(exc)})
+        channel.send({P.EVENT: P.COMPILE_ERROR, P.LINE: lineno, P.TEXT: text[:500], P.MESSAGE: _safe_str(exc)})
         _finish()
 
     path = os.path.join(os.getcwd(), "submission.py")
@@ -129,21 +126,21 @@ def main(channel_fd: int | None = None) -> None:
     try:
         exec(code, module.__dict__)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt at import included
-        channel.send({"event": "import_error", **describe(exc)})
+        channel.send({P.EVENT: P.IMPORT_ERROR, **describe(exc)})
         _finish()
 
     for item in job["plan"]:
         probe = probes["probe_" + item["probe"]]
-        msg = {"event": "observation", "probe": item["probe"], "trial": item["trial"]}
+        msg = {P.EVENT: P.OBSERVATION, P.PROBE: item["probe"], P.TRIAL: item["trial"]}
         try:
             result = probe(module, seed=item["seed"], trial=item["trial"])
-            msg["value"] = observe.encode(result)
+            msg[P.VALUE] = observe.encode(result)
             json.dumps(msg, allow_nan=False)  # fail here, inside the try, not in send()
         except BaseException as exc:
-            msg.pop("value", None)
-            msg["error"] = describe(exc)
+            msg.pop(P.VALUE, None)
+            msg[P.ERROR] = describe(exc)
         channel.send(msg)
-    channel.send({"event": "done"})
+    channel.send({P.EVENT: P.DONE})
     _finish()
 
 

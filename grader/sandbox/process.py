@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.harness.__main__ import WARM_LINE
+from grader.harness.protocol import WARM_LINE
 from grader.sandbox import seccomp
 from grader.sandbox.base import RunRequest, RunResult
 from grader.sandbox.cgroups import Cgroup
