@@ -116,9 +116,7 @@ class Engine:
         ]
 
     def close(self) -> None:
-        close = getattr(self.sandbox, "close", None)
-        if close is not None:
-            close()
+        self.sandbox.close()
 
     def __enter__(self) -> Engine:
         return self

@@ -43,3 +43,8 @@ class Sandbox(Protocol):
     """A backend: runs one request in a fresh, isolated environment."""
 
     def run(self, request: RunRequest) -> RunResult: ...
+
+    def close(self) -> None:
+        """Release what the backend holds (idle sandboxes, templates, an engine connection); a
+        no-op where there is nothing. Idempotent."""
+        ...

@@ -99,6 +99,9 @@ class ProcessSandbox:
             return retry
         return result
 
+    def close(self) -> None:
+        """Nothing to release: every run's processes, cgroup and work dir are gone with the run."""
+
     def _run(self, request: RunRequest, *, isolate: bool) -> RunResult:
         s = self.settings
         started = time.monotonic()

@@ -67,6 +67,9 @@ class Scripted:
     def candidate_requests(self):
         return [r for r in self.requests if r.job["code"] != "REFERENCE = True\n"]
 
+    def close(self) -> None:
+        pass
+
 
 def engine_for(tmp_path, sandbox, **settings) -> tuple[Engine, object]:
     tasks, rubrics = write_task(tmp_path / "t", **settings.pop("task", {}))
