@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     webhook_backoff_base_s: float = 40.0  # wait after attempt n: base*2**(n-1), jittered to 50-100%: ~1 h over 8
     webhook_backoff_max_s: float = 3600.0
     webhook_timeout_s: float = 10.0
+    # Deliver to loopback, private, link-local and other non-public addresses (refused by default: SSRF).
+    webhook_allow_private: bool = False
+    # After a rotation, the old endpoint secret keeps signing (next to the new one) for this long.
+    webhook_secret_grace_h: float = 24.0
 
     webhook_secret: SecretStr = SecretStr("dev-secret")
     # When set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials).

@@ -16,7 +16,7 @@ from grader.models import NeedsGpu, TaskSpec
 from grader.service import webhooks
 from grader.service.celery_app import make_celery
 from grader.service.queues import GRADE_JOB, PRIORITY, PRIORITY_STEPS, QUEUES, SEP
-from grader.service.store import Store
+from grader.service.store import CALLBACK, Store, SubmissionRow
 from grader.service.worker import Grader, Outcome, run_submission
 from grader.settings import Settings
 
@@ -53,8 +53,9 @@ class EmbeddedQueue:
         for row in self.store.pending():  # nothing is lost across restarts
             self._put(row.id, row.priority)
         now = datetime.now(UTC)
-        for sid, attempt, due in self.store.undelivered():  # nor a webhook still owed
-            self._later(max(0.0, (due - now).total_seconds()), partial(self._deliver, sid, attempt))
+        # nor a webhook still owed
+        for sid, target, attempt, due in self.store.undelivered(stale_after_s=webhooks.claim_ttl_s(self.settings)):
+            self._later(max(0.0, (due - now).total_seconds()), partial(self._deliver, sid, attempt, target))
         for i in range(max(1, self.settings.embedded_workers)):
             t = threading.Thread(target=self._loop, name=f"grader-embedded-{i}", daemon=True)
             t.start()
@@ -83,13 +84,25 @@ class EmbeddedQueue:
                 continue
             if outcome is Outcome.retry and row is not None:
                 self._later(self.settings.job_retry_delay_s, partial(self._put, sid, row.priority))
-            elif outcome is Outcome.done and row is not None and row.callback_url:
-                self._later(0, partial(self._deliver, sid, 1))
+            elif outcome is Outcome.done and row is not None:
+                self._notify(row)
 
-    def _deliver(self, submission_id: str, attempt: int) -> None:
-        delay = webhooks.deliver(submission_id, attempt, store=self.store, settings=self.settings)
+    def _notify(self, row: SubmissionRow) -> None:
+        """The first attempt to every target of a just-graded submission (its callback, its owner's endpoints)."""
+        try:
+            targets = self.store.targets(row)
+        except Exception:  # noqa: BLE001 - a notification never fails the work; a restart sends what is owed
+            log.exception("could not list the webhook targets of %s", row.id)
+            return
+        for target in targets:
+            self._later(0, partial(self._deliver, row.id, 1, target))
+
+    def _deliver(self, submission_id: str, attempt: int, endpoint_id: str = CALLBACK) -> None:
+        delay = webhooks.deliver(
+            submission_id, attempt, store=self.store, settings=self.settings, endpoint_id=endpoint_id
+        )
         if delay is not None:
-            self._later(delay, partial(self._deliver, submission_id, attempt + 1))
+            self._later(delay, partial(self._deliver, submission_id, attempt + 1, endpoint_id))
 
     def _later(self, delay_s: float, fn: Callable[[], None]) -> None:
         if self._stop.is_set():

@@ -76,20 +76,23 @@ def register(app: Celery, settings: Settings) -> Resources:
             raise self.retry(exc=exc, countdown=settings.job_retry_delay_s) from exc
         if outcome is Outcome.retry:
             raise self.retry(countdown=settings.job_retry_delay_s)
-        if outcome is Outcome.done and row is not None and row.callback_url:
-            try:
-                deliver_webhook.apply_async(args=[submission_id, 1], queue=_queue_of(self.request))
+        if outcome is Outcome.done and row is not None:
+            try:  # one job per target: the callback_url, each of the owner's endpoints
+                for target in res.store().targets(row):
+                    deliver_webhook.apply_async(args=[submission_id, 1, target], queue=_queue_of(self.request))
             except Exception:  # noqa: BLE001 - a notification never fails or re-runs the grading
-                log.exception("could not schedule the webhook of %s", submission_id)
+                log.exception("could not schedule the webhooks of %s", submission_id)
         return outcome.value
 
     @app.task(bind=True, name=WEBHOOK_JOB, max_retries=None, ignore_result=True)
-    def deliver_webhook(self, submission_id: str, attempt: int) -> None:
-        """One webhook attempt; the next one is a new job after an exponential, jittered countdown."""
-        delay = webhooks.deliver(submission_id, attempt, store=res.store(), settings=settings)
+    def deliver_webhook(self, submission_id: str, attempt: int, endpoint_id: str = "") -> None:
+        """One webhook attempt to one target ("": the callback_url, as jobs of older versions say);
+        the next one is a new job after an exponential, jittered countdown. A redelivered job does
+        not send twice (the attempt is claimed in the delivery table)."""
+        delay = webhooks.deliver(submission_id, attempt, store=res.store(), settings=settings, endpoint_id=endpoint_id)
         if delay is not None:
             deliver_webhook.apply_async(
-                args=[submission_id, attempt + 1], countdown=delay, queue=_queue_of(self.request)
+                args=[submission_id, attempt + 1, endpoint_id], countdown=delay, queue=_queue_of(self.request)
             )
 
     return res

@@ -1,4 +1,5 @@
-"""The service's database (SQLAlchemy 2): submissions, API keys (hashed) and webhook deliveries.
+"""The service's database (SQLAlchemy 2): submissions, API keys (hashed), webhook endpoints and
+webhook deliveries.
 
 SQLite file under settings.data_dir by default; PostgreSQL via GRADER_DATABASE_URL. A PostgreSQL URL
 may carry `?options=-csearch_path%3D<schema>` to keep tests (or tenants) in their own schema.
@@ -6,19 +7,23 @@ may carry `?options=-csearch_path%3D<schema>` to keep tests (or tenants) in thei
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     Float,
+    Index,
     Integer,
     String,
     Text,
@@ -26,8 +31,11 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     create_engine,
+    delete,
     event,
     func,
+    inspect,
+    or_,
     select,
     text,
     update,
@@ -39,6 +47,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from grader.models import Report, Status, Submission
 from grader.settings import Settings
 
+log = logging.getLogger(__name__)
 # Lifecycle of a stored submission; the report (when completed) carries how grading ended.
 
 
@@ -129,18 +138,58 @@ class Secret(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+CALLBACK = ""  # Delivery.endpoint_id of a delivery to the submission's own callback_url
+SENDING = "sending"  # Delivery.error while an attempt is in flight (claimed, not finished)
+
+
 class Delivery(Base):
+    """One delivery attempt of one event to one target: the submission's callback_url (endpoint_id
+    CALLBACK) or one of its owner's endpoints. The unique index makes each attempt happen once."""
+
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("uq_delivery_attempt", "submission_id", "endpoint_id", "attempt", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    endpoint_id: Mapped[str] = mapped_column(String(64), default=CALLBACK, server_default=CALLBACK)
     event_id: Mapped[str] = mapped_column(String(64))
     attempt: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text)
     status_code: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # None: delivered; else a category (grader.service.webhooks)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEndpoint(Base):
+    """An owner's webhook endpoint and its signing secret (kept: it is needed to sign every event).
+    url None is the owner's default secret, which signs deliveries to submissions' callback_url."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(36), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)
+    previous_secret: Mapped[str | None] = mapped_column(Text)  # still signs until previous_expires_at
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def signing_secrets(self, now: datetime | None = None) -> list[str]:
+        """The secrets that sign a delivery now: the current one, and the previous one during its grace."""
+        now = now or utcnow()
+        out = [self.secret]
+        if self.previous_secret and self.previous_expires_at is not None and now < self.previous_expires_at:
+            out.append(self.previous_secret)
+        return out
+
+
+def new_webhook_secret() -> str:
+    """whsec_<base64 of 32 random bytes> (the Standard Webhooks form)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def default_endpoint_id(owner_id: str) -> str:
+    return f"default_{owner_id}"
 
 
 class IdempotencyConflict(ValueError):
@@ -200,6 +249,27 @@ class Store:
             Base.metadata.create_all(self.engine)
         except (IntegrityError, ProgrammingError, OperationalError):
             Base.metadata.create_all(self.engine)  # another process created them meanwhile
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a webhook_deliveries table created by an older version up to date: the endpoint_id
+        column (old rows were all callback deliveries) and the one-row-per-attempt index."""
+        cols = {c["name"] for c in inspect(self.engine).get_columns("webhook_deliveries")}
+        if "endpoint_id" not in cols:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        text("ALTER TABLE webhook_deliveries ADD COLUMN endpoint_id VARCHAR(64) NOT NULL DEFAULT ''")
+                    )
+            except (ProgrammingError, OperationalError):  # another process added it meanwhile
+                pass
+        if "uq_delivery_attempt" not in {i["name"] for i in inspect(self.engine).get_indexes("webhook_deliveries")}:
+            table = Base.metadata.tables["webhook_deliveries"]
+            index = next(i for i in table.indexes if i.name == "uq_delivery_attempt")
+            try:
+                index.create(self.engine)
+            except (IntegrityError, ProgrammingError, OperationalError) as exc:  # e.g. old duplicate rows
+                log.warning("webhook_deliveries: unique index not created (%s)", type(exc).__name__)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
@@ -402,6 +472,107 @@ class Store:
             row = s.execute(select(*cols, func.count(g), func.coalesce(func.sum(g), 0.0)).where(g.is_not(None))).one()
         return [int(x) for x in row[: len(buckets)]], int(row[-2]), float(row[-1])
 
+    # --- webhook endpoints ------------------------------------------------------------------------
+    def create_endpoint(self, owner_id: str, url: str) -> WebhookEndpoint:
+        """A new endpoint of owner_id with a fresh secret (the caller shows it once)."""
+        row = WebhookEndpoint(
+            id="ep_" + uuid.uuid4().hex,
+            owner_id=owner_id,
+            url=url,
+            secret=new_webhook_secret(),
+            created_at=utcnow(),
+        )
+        with self._session.begin() as s:
+            s.add(row)
+        return row
+
+    def endpoints(self, owner_id: str) -> list[WebhookEndpoint]:
+        """owner_id's registered endpoints (not the default secret), oldest first."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(WebhookEndpoint)
+                    .where(WebhookEndpoint.owner_id == owner_id, WebhookEndpoint.url.is_not(None))
+                    .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+                )
+            )
+
+    def endpoint(self, endpoint_id: str, *, owner_id: str | None = None) -> WebhookEndpoint | None:
+        """The endpoint (or default secret) by id; None if unknown or (with owner_id) another owner's."""
+        with self._session() as s:
+            row = s.get(WebhookEndpoint, endpoint_id)
+        if row is None or (owner_id is not None and row.owner_id != owner_id):
+            return None
+        return row
+
+    def delete_endpoint(self, owner_id: str, endpoint_id: str) -> bool:
+        """Remove one of owner_id's registered endpoints; False if there is no such endpoint of theirs."""
+        with self._session.begin() as s:
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # a DELETE returns a CursorResult
+                delete(WebhookEndpoint).where(
+                    WebhookEndpoint.id == endpoint_id,
+                    WebhookEndpoint.owner_id == owner_id,
+                    WebhookEndpoint.url.is_not(None),
+                )
+            )
+            return res.rowcount == 1
+
+    def default_endpoint(self, owner_id: str) -> WebhookEndpoint:
+        """owner_id's default secret (it signs deliveries to callback_url), created on first need."""
+        eid = default_endpoint_id(owner_id)
+        row = self.endpoint(eid)
+        if row is not None:
+            return row
+        try:
+            with self._session.begin() as s:
+                s.add(
+                    WebhookEndpoint(
+                        id=eid, owner_id=owner_id, url=None, secret=new_webhook_secret(), created_at=utcnow()
+                    )
+                )
+        except IntegrityError:
+            pass  # a concurrent caller created it first
+        row = self.endpoint(eid)
+        assert row is not None  # created above, by this call or a concurrent one
+        return row
+
+    def rotate_endpoint(self, owner_id: str, endpoint_id: str, *, grace: timedelta) -> WebhookEndpoint | None:
+        """A new secret for one of owner_id's endpoints (or their default secret, created if need be);
+        the current one keeps signing for `grace`. None if there is no such endpoint of theirs."""
+        if endpoint_id == default_endpoint_id(owner_id) and self.endpoint(endpoint_id) is None:
+            return self.default_endpoint(owner_id)  # first need: a fresh secret, nothing to rotate
+        for _ in range(5):  # optimistic: a concurrent rotation makes the UPDATE match nothing
+            row = self.endpoint(endpoint_id, owner_id=owner_id)
+            if row is None:
+                return None
+            new, now = new_webhook_secret(), utcnow()
+            with self._session.begin() as s:
+                res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.secret == row.secret)
+                    .values(secret=new, previous_secret=row.secret, previous_expires_at=now + grace)
+                )
+            if res.rowcount == 1:
+                return self.endpoint(endpoint_id)
+        raise RuntimeError(f"could not rotate the secret of {endpoint_id}: concurrent rotations")
+
+    def targets(self, row: SubmissionRow) -> list[str]:
+        """Where a completed submission's event goes: CALLBACK when it has a callback_url, then every
+        endpoint its owner had registered when it was graded."""
+        out = [CALLBACK] if row.callback_url else []
+        if row.owner_id is not None:
+            with self._session() as s:
+                out += s.scalars(
+                    select(WebhookEndpoint.id)
+                    .where(
+                        WebhookEndpoint.owner_id == row.owner_id,
+                        WebhookEndpoint.url.is_not(None),
+                        WebhookEndpoint.created_at <= (row.graded_at or utcnow()),
+                    )
+                    .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+                )
+        return out
+
     # --- webhook deliveries -----------------------------------------------------------------------
     def add_delivery(self, **fields: Any) -> Delivery:
         row = Delivery(**fields)
@@ -409,36 +580,141 @@ class Store:
             s.add(row)
         return row
 
-    def undelivered(self) -> list[tuple[str, int, datetime]]:
-        """(submission id, next attempt, when it is due) for every completed submission with a
-        callback whose event is still owed: never attempted (the process stopped between grading
-        and the first attempt), or whose last attempt failed with a retry scheduled."""
-        owed = []
+    def claim_delivery(
+        self, submission_id: str, endpoint_id: str, attempt: int, *, event_id: str, url: str, stale_after_s: float
+    ) -> int | None:
+        """Record that this attempt starts (error SENDING); its delivery row id, or None when the
+        event already reached this target or another process holds (or made) this attempt. A claim
+        older than stale_after_s is a dead process's and is taken over."""
+        now = utcnow()
+        mine = Delivery.submission_id == submission_id, Delivery.endpoint_id == endpoint_id
         with self._session() as s:
-            rows = s.execute(
-                select(SubmissionRow.id, SubmissionRow.graded_at).where(
-                    SubmissionRow.status == State.completed, SubmissionRow.callback_url.is_not(None)
+            if s.scalar(select(Delivery.id).where(*mine, Delivery.error.is_(None)).limit(1)) is not None:
+                return None  # delivered already: each target gets each event once
+        try:
+            with self._session.begin() as s:
+                row = Delivery(
+                    submission_id=submission_id,
+                    endpoint_id=endpoint_id,
+                    event_id=event_id,
+                    attempt=attempt,
+                    url=url,
+                    status_code=None,
+                    error=SENDING,
+                    started_at=now,
+                    finished_at=now,
+                    next_retry_at=None,
                 )
+                s.add(row)
+                s.flush()
+                claimed = row.id
+            return claimed
+        except IntegrityError:
+            pass
+        with self._session.begin() as s:
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
+                update(Delivery)
+                .where(
+                    *mine,
+                    Delivery.attempt == attempt,
+                    Delivery.error == SENDING,
+                    Delivery.started_at < now - timedelta(seconds=stale_after_s),
+                )
+                .values(started_at=now, finished_at=now, url=url)
+            )
+            if res.rowcount != 1:
+                return None
+            return s.scalar(select(Delivery.id).where(*mine, Delivery.attempt == attempt))
+
+    def finish_delivery(
+        self,
+        delivery_id: int,
+        *,
+        status_code: int | None,
+        error: str | None,
+        finished_at: datetime,
+        next_retry_at: datetime | None,
+    ) -> None:
+        with self._session.begin() as s:
+            s.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
+                .values(status_code=status_code, error=error, finished_at=finished_at, next_retry_at=next_retry_at)
+            )
+
+    def undelivered(self, *, stale_after_s: float = 300.0) -> list[tuple[str, str, int, datetime]]:
+        """(submission id, endpoint id, next attempt, when it is due) for every event still owed to a
+        target (see targets()): never attempted (the process stopped between grading and the first
+        attempt), whose last attempt failed with a retry scheduled, or whose last attempt was left
+        in flight by a dead process (due when its claim goes stale)."""
+        owed = []
+        now = utcnow()
+        with self._session() as s:
+            eps: dict[str, list[tuple[str, datetime]]] = {}
+            for eid, owner, created in s.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.owner_id, WebhookEndpoint.created_at)
+                .where(WebhookEndpoint.url.is_not(None))
+                .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+            ):
+                eps.setdefault(owner, []).append((eid, created))
+            wanted: ColumnElement[bool] = SubmissionRow.callback_url.is_not(None)
+            if eps:
+                wanted = or_(wanted, SubmissionRow.owner_id.in_(list(eps)))
+            subs = s.execute(
+                select(SubmissionRow.id, SubmissionRow.owner_id, SubmissionRow.callback_url, SubmissionRow.graded_at)
+                .where(SubmissionRow.status == State.completed, wanted)
+                .order_by(SubmissionRow.graded_at)
             ).all()
-            for sid, graded_at in rows:
-                last = s.scalars(
-                    select(Delivery)
-                    .where(Delivery.submission_id == sid)
-                    .order_by(Delivery.attempt.desc(), Delivery.id.desc())
-                    .limit(1)
-                ).first()
+            last_attempt = (
+                select(
+                    Delivery.submission_id.label("sid"),
+                    Delivery.endpoint_id.label("eid"),
+                    func.max(Delivery.attempt).label("attempt"),
+                )
+                .group_by(Delivery.submission_id, Delivery.endpoint_id)
+                .subquery()
+            )
+            latest: dict[tuple[str, str], Delivery] = {}
+            for d in s.scalars(
+                select(Delivery)
+                .join(
+                    last_attempt,
+                    (Delivery.submission_id == last_attempt.c.sid)
+                    & (Delivery.endpoint_id == last_attempt.c.eid)
+                    & (Delivery.attempt == last_attempt.c.attempt),
+                )
+                .order_by(Delivery.id)
+            ):
+                latest[(d.submission_id, d.endpoint_id)] = d
+            delivered = {
+                (row.submission_id, row.endpoint_id)
+                for row in s.execute(
+                    select(Delivery.submission_id, Delivery.endpoint_id).where(Delivery.error.is_(None)).distinct()
+                )
+            }
+        for sid, sub_owner, callback_url, graded_at in subs:
+            graded = graded_at or now
+            targets = [CALLBACK] if callback_url else []
+            targets += [eid for eid, created in eps.get(sub_owner or "", []) if created <= graded]
+            for target in targets:
+                if (sid, target) in delivered:
+                    continue
+                last = latest.get((sid, target))
                 if last is None:
-                    owed.append((sid, 1, graded_at or utcnow()))
+                    owed.append((sid, target, 1, graded))
+                elif last.error == SENDING:
+                    owed.append((sid, target, last.attempt, last.started_at + timedelta(seconds=stale_after_s)))
                 elif last.error is not None and last.next_retry_at is not None:
-                    owed.append((sid, last.attempt + 1, last.next_retry_at))
+                    owed.append((sid, target, last.attempt + 1, last.next_retry_at))
         return owed
 
     def deliveries(self, submission_id: str) -> list[Delivery]:
+        """Every attempt for a submission, by target (callback first) then attempt."""
         with self._session() as s:
             return list(
                 s.scalars(
                     select(Delivery)
                     .where(Delivery.submission_id == submission_id)
-                    .order_by(Delivery.attempt, Delivery.id)
+                    .order_by(Delivery.endpoint_id, Delivery.attempt, Delivery.id)
                 )
             )

@@ -95,20 +95,34 @@ def _submit(client: httpx.Client, key: str, **body) -> str:
     return r.json()["id"]
 
 
+def _callback_secret(client: httpx.Client, key: str) -> str:
+    """The key's default secret (signs callback_url deliveries), rotated to learn it."""
+    r = client.post("/v1/webhooks/default/rotate", headers=auth(key))
+    assert r.status_code == 200, r.text
+    return r.json()["secret"]
+
+
 def test_http_submission_graded_by_a_worker_with_a_signed_webhook(cluster):
     a, b = cluster.keys
-    with Receiver() as rx, httpx.Client(base_url=cluster.url, timeout=30) as client:
+    with Receiver() as rx, Receiver() as endpoint_rx, httpx.Client(base_url=cluster.url, timeout=30) as client:
         assert client.get("/readyz").json() == {"status": "ready"}
+        secret = _callback_secret(client, a)
+        endpoint = client.post("/v1/webhooks", json={"url": endpoint_rx.url}, headers=auth(a)).json()
         sid = _submit(client, a, callback_url=rx.url, metadata={"ats_id": "A-1"})
         body = wait_report(client, sid, a)
         assert body["result"] == "graded" and body["score"] == FULL
-        wait_for(lambda: rx.requests, timeout_s=30, what="the webhook")
+        wait_for(lambda: rx.requests and endpoint_rx.requests, timeout_s=30, what="the webhooks")
         headers, raw = rx.requests[0]
-        assert webhooks.verify(SECRET, raw, headers["Grader-Signature"], now=time.time())
+        assert webhooks.verify(secret, raw, headers["Grader-Signature"], now=time.time())
         with pytest.raises(webhooks.SignatureError):
-            webhooks.verify("another-secret", raw, headers["Grader-Signature"])
+            webhooks.verify(SECRET, raw, headers["Grader-Signature"])  # not the deployment's secret
+        # The key's endpoint got the same event, signed with the endpoint's secret (a job per target).
+        ep_headers, ep_raw = endpoint_rx.requests[0]
+        assert ep_raw == raw and webhooks.verify(endpoint["secret"], ep_raw, ep_headers["Grader-Signature"])
+        assert client.delete(f"/v1/webhooks/{endpoint['id']}", headers=auth(a)).status_code == 204
         event = rx.events()[0]
         assert headers["Grader-Event-Id"] == event["id"] and event["type"] == "submission.graded"
+        assert event["owner_id"] == cluster.store.key_owner(a)
         assert event["data"]["submission"] == {
             "id": sid,
             "task_id": "numpy-standardize",
@@ -116,12 +130,16 @@ def test_http_submission_graded_by_a_worker_with_a_signed_webhook(cluster):
             "metadata": {"ats_id": "A-1"},
         }
         assert event["data"]["report"]["score"] == FULL
-        log = wait_for(
-            lambda: client.get(f"/v1/submissions/{sid}/deliveries", headers=auth(a)).json(),
-            timeout_s=10,
-            what="delivery log",
-        )
-        assert [(d["attempt"], d["status_code"]) for d in log] == [(1, 200)]
+
+        def both_logged():  # an attempt in flight is logged as "sending" until it ends
+            log = client.get(f"/v1/submissions/{sid}/deliveries", headers=auth(a)).json()
+            return log if len(log) == 2 and all(d["error"] != "sending" for d in log) else None
+
+        log = wait_for(both_logged, timeout_s=10, what="delivery log")
+        assert [(d["endpoint_id"], d["attempt"], d["status_code"]) for d in log] == [
+            (None, 1, 200),
+            (endpoint["id"], 1, 200),
+        ]
         # Another key cannot see it.
         assert client.get(f"/v1/submissions/{sid}", headers=auth(b)).status_code == 404
         assert client.get(f"/v1/submissions/{sid}/deliveries", headers=auth(b)).status_code == 404
@@ -133,19 +151,20 @@ def test_http_submission_graded_by_a_worker_with_a_signed_webhook(cluster):
 def test_webhook_failing_twice_gets_a_third_attempt(cluster):
     a, _ = cluster.keys
     with Receiver([500, 500]) as rx, httpx.Client(base_url=cluster.url, timeout=30) as client:
+        secret = _callback_secret(client, a)
         sid = _submit(client, a, code=STARTER, callback_url=rx.url)
         wait_report(client, sid, a)
 
         def three_attempts():
             log = client.get(f"/v1/submissions/{sid}/deliveries", headers=auth(a)).json()
-            return log if len(log) >= 3 else None
+            return log if len(log) >= 3 and log[-1]["error"] != "sending" else None
 
         log = wait_for(three_attempts, timeout_s=30, what="three delivery attempts")
         assert [(d["attempt"], d["status_code"]) for d in log] == [(1, 500), (2, 500), (3, 200)]
         assert log[0]["next_retry_at"] and log[2]["next_retry_at"] is None and len({d["event_id"] for d in log}) == 1
         assert len(rx.requests) == 3 and len({h["Grader-Event-Id"] for h, _ in rx.requests}) == 1
         for headers, raw in rx.requests:
-            webhooks.verify(SECRET, raw, headers["Grader-Signature"], now=time.time())
+            webhooks.verify(secret, raw, headers["Grader-Signature"], now=time.time())
         # The failing webhook did not re-run the grading.
         assert cluster.store.get(sid, any_owner=True).attempts == 1
 
@@ -285,12 +304,13 @@ def test_embedded_serve_end_to_end(tmp_path):
     try:
         with Receiver() as rx, httpx.Client(base_url=url, timeout=30) as client:
             assert "embedded mode" in api.output()
+            secret = _callback_secret(client, key)
             sid = _submit(client, key, callback_url=rx.url)
             assert wait_report(client, sid, key)["score"] == FULL
             assert wait_report(client, left.id, key)["score"] < 12
             wait_for(lambda: rx.requests, timeout_s=20, what="the webhook")
             headers, raw = rx.requests[0]
-            webhooks.verify(SECRET, raw, headers["Grader-Signature"], now=time.time())
+            webhooks.verify(secret, raw, headers["Grader-Signature"], now=time.time())
             md = client.get(f"/v1/submissions/{sid}/report?format=markdown", headers=auth(key)).text
             assert md.startswith(MARKDOWN_HEAD)
     finally:

@@ -150,3 +150,36 @@ def test_the_seed_salt_is_created_once_and_shared(store):
     first = store.seed_salt(lambda: "a" * 64)
     assert first == "a" * 64
     assert store.seed_salt(lambda: "b" * 64) == first  # every later caller (worker) reads the same
+
+
+def test_an_older_delivery_table_is_upgraded(store):
+    """A webhook_deliveries table from before endpoints (no endpoint_id, no unique index) gets both;
+    its rows read as callback deliveries."""
+    from sqlalchemy import inspect, text
+
+    serial = "SERIAL" if store.engine.dialect.name == "postgresql" else "INTEGER"
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE webhook_deliveries"))
+        conn.execute(
+            text(
+                f"CREATE TABLE webhook_deliveries (id {serial} PRIMARY KEY, submission_id VARCHAR(36) NOT NULL,"
+                " event_id VARCHAR(64) NOT NULL, attempt INTEGER NOT NULL, url TEXT NOT NULL, status_code INTEGER,"
+                " error TEXT, started_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+                " finished_at TIMESTAMP WITH TIME ZONE NOT NULL, next_retry_at TIMESTAMP WITH TIME ZONE)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO webhook_deliveries (submission_id, event_id, attempt, url, status_code, error,"
+                " started_at, finished_at) VALUES ('s1', 'e', 1, 'http://x/h', 500, 'HTTP 500',"
+                " '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+    store.create_schema()
+    store.create_schema()
+    assert "endpoint_id" in {c["name"] for c in inspect(store.engine).get_columns("webhook_deliveries")}
+    assert "uq_delivery_attempt" in {i["name"] for i in inspect(store.engine).get_indexes("webhook_deliveries")}
+    [old] = store.deliveries("s1")
+    assert (old.endpoint_id, old.attempt, old.error) == ("", 1, "HTTP 500")
+    assert store.claim_delivery("s1", "", 1, event_id="e", url="http://x/h", stale_after_s=60) is None
+    assert store.claim_delivery("s1", "", 2, event_id="e", url="http://x/h", stale_after_s=60) is not None

@@ -1,4 +1,5 @@
-"""Webhook signing (pure) and one-attempt delivery against a real receiver on 127.0.0.1."""
+"""Webhook signing (pure) and one-attempt delivery against a real receiver on 127.0.0.1 (so these
+settings allow private addresses; tests/service/test_ssrf.py is about refusing them)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def test_event_id_is_stable_and_event_shape():
         "id": webhooks.event_id("s1"),
         "type": "submission.graded",
         "created": int(when.timestamp()),
+        "owner_id": None,
         "data": {
             "submission": {"id": "s1", "task_id": "t", "candidate_id": None, "metadata": {"a": 1}},
             "report": {"score": 1},
@@ -82,7 +84,12 @@ def test_event_id_is_stable_and_event_shape():
 
 def test_deliver_logs_each_attempt_and_stops_on_success(tmp_path):
     settings = Settings(
-        data_dir=tmp_path, webhook_secret=SECRET, webhook_max_attempts=3, webhook_backoff_base_s=1, webhook_timeout_s=5
+        data_dir=tmp_path,
+        webhook_secret=SECRET,
+        webhook_max_attempts=3,
+        webhook_backoff_base_s=1,
+        webhook_timeout_s=5,
+        webhook_allow_private=True,
     )
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_schema()
@@ -105,7 +112,7 @@ def test_deliver_logs_each_attempt_and_stops_on_success(tmp_path):
 
 
 def test_deliver_gives_up_after_the_last_attempt_and_never_raises(tmp_path):
-    settings = Settings(data_dir=tmp_path, webhook_max_attempts=2, webhook_timeout_s=2)
+    settings = Settings(data_dir=tmp_path, webhook_max_attempts=2, webhook_timeout_s=2, webhook_allow_private=True)
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_schema()
     row, _ = store.add_submission(_sub(), owner_id=None, callback_url="http://127.0.0.1:1/closed")
@@ -114,7 +121,9 @@ def test_deliver_gives_up_after_the_last_attempt_and_never_raises(tmp_path):
     assert webhooks.deliver(row.id, 1, store=store, settings=settings) is not None
     assert webhooks.deliver(row.id, 2, store=store, settings=settings) is None
     log = store.deliveries(row.id)
-    assert [d.attempt for d in log] == [1, 2] and all(d.status_code is None and "ConnectError" in d.error for d in log)
+    assert [d.attempt for d in log] == [1, 2] and all(
+        d.status_code is None and d.error == "connection failed" for d in log
+    )
     # Nothing to deliver: no callback, or not graded yet.
     plain, _ = store.add_submission(_sub("z = 0\n"), owner_id=None)
     assert webhooks.deliver(plain.id, 1, store=store, settings=settings) is None
@@ -144,7 +153,13 @@ def test_an_embedded_server_restarting_still_delivers_what_it_owed(tmp_path):
 
     from grader.service.dispatch import EmbeddedQueue
 
-    settings = Settings(data_dir=tmp_path, webhook_secret=SECRET, webhook_max_attempts=3, webhook_timeout_s=5)
+    settings = Settings(
+        data_dir=tmp_path,
+        webhook_secret=SECRET,
+        webhook_max_attempts=3,
+        webhook_timeout_s=5,
+        webhook_allow_private=True,
+    )
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store.create_schema()
     past = datetime.now(UTC) - timedelta(seconds=5)
@@ -183,9 +198,9 @@ def test_an_embedded_server_restarting_still_delivers_what_it_owed(tmp_path):
             next_retry_at=None,
             **common,
         )
-        assert sorted(store.undelivered(), key=lambda x: x[1]) == [
-            (ids["never_tried"], 1, store.get(ids["never_tried"], any_owner=True).graded_at),
-            (ids["retry_due"], 2, past),
+        assert sorted(store.undelivered(), key=lambda x: x[2]) == [
+            (ids["never_tried"], "", 1, store.get(ids["never_tried"], any_owner=True).graded_at),
+            (ids["retry_due"], "", 2, past),
         ]
         queue = EmbeddedQueue(store=store, settings=settings, engine_factory=lambda: None)
         queue.start()

@@ -151,10 +151,17 @@ class ServerThread:
 
 
 def service_env(data_dir: Path, **extra: object) -> dict[str, str]:
-    """Environment for a grader subprocess: its own data dir, the process sandbox."""
+    """Environment for a grader subprocess: its own data dir, the process sandbox, webhooks allowed to
+    the receivers on 127.0.0.1."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     env.update(
-        {"GRADER_DATA_DIR": str(data_dir), "GRADER_SANDBOX": "process", "GRADER_ENV": "dev", "PYTHONUNBUFFERED": "1"}
+        {
+            "GRADER_DATA_DIR": str(data_dir),
+            "GRADER_SANDBOX": "process",
+            "GRADER_ENV": "dev",
+            "GRADER_WEBHOOK_ALLOW_PRIVATE": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
     )
     env.update({f"GRADER_{k.upper()}": str(v) for k, v in extra.items()})
     return env
@@ -243,11 +250,15 @@ def wait_report(client: httpx.Client, sid: str, key: str, *, timeout_s: float = 
 
 # --- webhook receiver ------------------------------------------------------------------------------------
 class Receiver:
-    """An HTTP server on 127.0.0.1 that records POSTs and answers with the next scripted status."""
+    """An HTTP server on 127.0.0.1 that records POSTs and answers with the next scripted status
+    (and `headers`, e.g. a Location); `url` is its http://127.0.0.1:PORT/hook."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(
+        self, statuses: list[int] | None = None, headers: dict[str, str] | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.statuses = list(statuses or [])
+        self.headers = dict(headers or {})
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -256,6 +267,8 @@ class Receiver:
                 outer.requests.append(({k: v for k, v in self.headers.items()}, body))
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 self.send_response(status)
+                for name, value in outer.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -263,8 +276,12 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        self.httpd = Server((host, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/hook"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> Receiver:

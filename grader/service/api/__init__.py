@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from grader.catalog import TaskCatalog
-from grader.service.api import health, submissions, tasks
+from grader.service.api import health, submissions, tasks, webhooks
 from grader.service.api.deps import Services
 from grader.service.api.errors import validation_message
 from grader.settings import Settings
@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
 
     app.include_router(submissions.router, prefix="/v1")
     app.include_router(tasks.router, prefix="/v1")
+    app.include_router(webhooks.router, prefix="/v1")
     app.include_router(health.router)
 
     @app.get("/", include_in_schema=False)

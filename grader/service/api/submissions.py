@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grader import reports
+from grader.service import webhooks
 from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
 from grader.service.api.errors import validation_message
 from grader.service.dispatch import QueueUnavailable
@@ -262,16 +263,18 @@ async def get_report(
 
 @router.get("/submissions/{submission_id}/deliveries")
 async def get_deliveries(submission_id: str, store: StoreDep, key_id: OwnerDep) -> list[dict]:
-    """The webhook delivery log: one row per attempt."""
+    """The webhook delivery log: one row per attempt and target (endpoint_id null: the callback_url);
+    error is null when delivered, else a category (webhooks.md)."""
     await _own(store, submission_id, key_id)
     rows = await run_in_threadpool(store.deliveries, submission_id)
     return [
         {
             "event_id": d.event_id,
+            "endpoint_id": d.endpoint_id or None,
             "attempt": d.attempt,
             "url": d.url,
             "status_code": d.status_code,
-            "error": d.error,
+            "error": webhooks.category(d.error),
             "started_at": _iso(d.started_at),
             "finished_at": _iso(d.finished_at),
             "next_retry_at": _iso(d.next_retry_at),
