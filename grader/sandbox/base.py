@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
 
 
@@ -22,6 +23,15 @@ class RunRequest:
     cuda_visible_devices: str = ""
 
 
+class Missing(str, Enum):
+    """A wall a run's sandbox lacked (the report's warning texts: grader/sandbox/environment.py)."""
+
+    network = "network"  # no network namespace
+    uid = "uid"  # not run as the unprivileged sandbox uid
+    seccomp = "seccomp"  # no syscall filter (libseccomp or pyseccomp missing)
+    cgroup = "cgroup"  # no memory/pids cgroup: RLIMIT_AS and RLIMIT_NPROC only
+
+
 @dataclass
 class RunResult:
     """Raw outcome of a run; `channel` is untrusted data to be parsed by the grader."""
@@ -37,6 +47,11 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     peak_memory_mb: float | None = None
+    # What the sandbox lacked (its warnings say so in words), and whether setting up the
+    # isolation itself failed (namespaces or cgroups refused: sandbox_error says why). Decisions
+    # (GRADER_ISOLATION=strict, retrying without isolation) are made from these, never from text.
+    isolation_missing: list[Missing] = field(default_factory=list)
+    isolation_failed: bool = False
 
 
 class Sandbox(Protocol):

@@ -8,12 +8,14 @@ container's stdin over an attach socket; the container's PID 1 is grader.sandbox
 which frames the harness's channel, stdout and stderr onto the container's stdout (see its
 docstring for why and what the candidate can and cannot reach). The grader keeps the wall clock,
 kills the container at the limit, reads OOMKilled and the exit code from the engine, and always
-removes the container, whatever happens.
+removes the container, whatever happens. The environment and limits come from
+grader/sandbox/environment.py, the caps, warm-up handshake and wall clock from
+grader/sandbox/supervise.py, the refill of pre-started containers from grader/sandbox/warmpool.py,
+as for the other backends.
 """
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import socket
@@ -21,10 +23,12 @@ import struct
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from grader.sandbox import seccomp
+from grader.sandbox import environment
 from grader.sandbox.base import RunRequest, RunResult
-from grader.sandbox.process import await_warm, drop_warm_line, sandbox_env
+from grader.sandbox.supervise import CHANNEL_CAP_WARNING, CappedBuffer, drop_warm_line, wall_clock
+from grader.sandbox.warmpool import WarmPool
 from grader.settings import Settings
 
 LABEL = "dlgrader.sandbox"
@@ -36,33 +40,16 @@ DOCKER_HEADER = struct.Struct(">BxxxI")  # the engine's multiplexed attach strea
 FRAME_HEADER = struct.Struct(">cI")  # docker_entry's frames: stream id, size
 
 
-class _Capped:
-    """Keeps at most `cap` bytes; knows how many were produced in all."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap, self.buf, self.total = cap, bytearray(), 0
-
-    def add(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.cap - len(self.buf)
-        if room > 0:
-            self.buf += data[:room]
-
-    def text(self) -> str:
-        s = self.buf.decode("utf-8", errors="replace")
-        dropped = self.total - len(self.buf)
-        return s + (f"\n[... {dropped} more bytes not kept]" if dropped > 0 else "")
-
-
 class _Stream:
     """Reads the attach socket to its end, splitting the engine's and the entry point's framing."""
 
     def __init__(self, sock, request: RunRequest) -> None:
         self.sock = sock
-        self.channel = _Capped(request.observation_cap_bytes)
-        self.stdout = _Capped(request.output_cap_bytes)
-        self.stderr = _Capped(request.output_cap_bytes)
-        self.entry_stderr = _Capped(1 << 16)  # the entry point's own errors (the grader's, not the candidate's)
+        self.channel = CappedBuffer(request.observation_cap_bytes)
+        self.stdout = CappedBuffer(request.output_cap_bytes)
+        self.stderr = CappedBuffer(request.output_cap_bytes)
+        # the entry point's own errors (the grader's, not the candidate's)
+        self.entry_stderr = CappedBuffer(1 << 16)
         self.status: dict | None = None
         self.malformed: str | None = None
         self._pending = bytearray()
@@ -120,8 +107,8 @@ class _Warm:
     """A pre-started container: the harness imported its frameworks and waits for its job."""
 
     container_id: str
-    attached: object
-    sock: object
+    attached: Any
+    sock: Any
 
 
 class DockerSandbox:
@@ -142,12 +129,14 @@ class DockerSandbox:
         self.labels = {LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}", **(labels or {})}
         self._reaped = False
         self.pool_size = settings.docker_pool_size if pool_size is None else pool_size
-        self._idle: dict[tuple, collections.deque[_Warm]] = collections.defaultdict(collections.deque)
-        self._specimens: dict[tuple, RunRequest] = {}
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = False
-        self._refiller: threading.Thread | None = None
+        self._spares: WarmPool[tuple, _Warm] = WarmPool(
+            size=self.pool_size,
+            make=lambda key, specimen: self._start_warm(specimen),
+            discard=self._discard,
+            name="docker-pool-refill",
+            errors=(Exception,),  # runs fall back to cold containers
+            lazy=True,  # started by the first run that wants a pre-started container
+        )
         self.runs = 0
         self.warm_runs = 0  # of those, the runs served by a pre-started container
 
@@ -168,7 +157,7 @@ class DockerSandbox:
         """Arguments for the engine's create-container call (exposed for tests and audits)."""
         s = self.settings
         api = self.client.api
-        env = sandbox_env(s, WORKDIR)
+        env = environment.sandbox_env(s, WORKDIR)
         env["PATH"] = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
         device_requests = None
         if request.cuda_visible_devices:
@@ -181,10 +170,8 @@ class DockerSandbox:
         entry_cfg = {
             "channel_cap": request.observation_cap_bytes,
             "output_cap": request.output_cap_bytes,
-            "cpu_s": request.cpu_s,
-            "file_size_mb": request.file_size_mb,
-            "open_files": request.open_files,
-            "seccomp": (seccomp.compiled() or b"").hex() if s.seccomp else "",
+            **environment.rlimits(request),
+            "seccomp": environment.seccomp_filter(s),
         }
         if preload:
             entry_cfg["preload"] = list(request.job["imports"])
@@ -293,12 +280,10 @@ class DockerSandbox:
         try:
             stream.thread.start()
             threading.Thread(target=_feed, args=(sock, json.dumps(request.job).encode()), daemon=True).start()
-            if warm_up_s > 0:
-                warm_error = await_warm(
-                    stream.channel.buf, ended=lambda: not stream.thread.is_alive(), limit_s=warm_up_s
-                )
-            stream.thread.join(timeout=0 if warm_error else request.timeout_s)
-            timed_out = warm_error is None and stream.thread.is_alive()
+            # The container has ended once its attach stream has.
+            timed_out, warm_error = wall_clock(
+                request, stream.channel.buf, wait=lambda t: _joined(stream.thread, t), warm_up_s=warm_up_s
+            )
             if warm_error:
                 api.kill(container_id)
             if timed_out:
@@ -335,16 +320,7 @@ class DockerSandbox:
         )
 
     def _take(self, request: RunRequest) -> _Warm | None:
-        key = self._key(request)
-        with self._lock:
-            self._specimens.setdefault(key, request)
-            queue = self._idle[key]
-            warm = queue.popleft() if queue else None
-            if self._refiller is None and not self._closed:
-                self._refiller = threading.Thread(target=self._refill_loop, daemon=True, name="docker-pool-refill")
-                self._refiller.start()
-        self._wake.set()
-        return warm  # None: nothing ready, this run starts a cold container
+        return self._spares.take(self._key(request), request)  # None: nothing ready, this run starts cold
 
     def _start_warm(self, request: RunRequest) -> _Warm:
         container_id = self.client.api.create_container(**self.container_config(request, preload=True))["Id"]
@@ -356,28 +332,7 @@ class DockerSandbox:
         return _Warm(container_id, attached, sock)
 
     def idle_containers(self) -> list[str]:
-        with self._lock:
-            return [w.container_id for q in self._idle.values() for w in q]
-
-    def _refill_loop(self) -> None:
-        while not self._closed:
-            self._wake.wait(timeout=5)
-            self._wake.clear()
-            for key, specimen in list(self._specimens.items()):
-                while not self._closed:
-                    with self._lock:
-                        if len(self._idle[key]) >= self.pool_size:
-                            break
-                    try:
-                        warm = self._start_warm(specimen)
-                    except Exception:  # noqa: BLE001 - runs fall back to cold containers
-                        break
-                    with self._lock:
-                        closed = self._closed
-                        if not closed:
-                            self._idle[key].append(warm)
-                    if closed:
-                        self._discard(warm)
+        return [w.container_id for w in self._spares.idle()]
 
     def _discard(self, warm: _Warm) -> None:
         try:
@@ -399,8 +354,8 @@ class DockerSandbox:
             timed_out=timed_out,
             memory_exceeded=bool(state.get("OOMKilled")),
         )
-        if stream.channel.total > len(stream.channel.buf):
-            result.warnings.append("observation channel exceeded its cap; later observations were dropped")
+        if stream.channel.truncated:
+            result.warnings.append(CHANNEL_CAP_WARNING)
         if "exit" in status:
             result.exit_code = status["exit"]
         elif "signal" in status:
@@ -427,15 +382,7 @@ class DockerSandbox:
 
     def close(self) -> None:
         """Remove the idle pre-started containers and release the engine connection."""
-        with self._lock:
-            self._closed = True
-            idle = [w for q in self._idle.values() for w in q]
-            self._idle.clear()
-        self._wake.set()
-        if self._refiller is not None:
-            self._refiller.join(timeout=120)
-        for warm in idle:
-            self._discard(warm)
+        self._spares.close(join_s=120)  # (lets a container being started finish, then removes it)
         if self._client is not None:
             self._client.close()
 
@@ -448,6 +395,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _joined(thread: threading.Thread, timeout: float) -> bool:
+    """Wait up to `timeout` s for `thread` to end; whether it has."""
+    thread.join(timeout=timeout)
+    return not thread.is_alive()
 
 
 def _feed(sock, data: bytes) -> None:

@@ -12,19 +12,16 @@ sandboxes that already paid for it, idle and waiting for their job:
   that imports, warms and creates its own CUDA context, then waits for its job.
 
 Each sandbox runs exactly one job and is then killed and cleaned up, like the process backend's;
-a background thread refills the pool. If the pool cannot start (say a template fails to import),
-the request runs in a fresh process instead and the report says so.
+a background thread refills the pool (grader/sandbox/warmpool.py). If the pool cannot start (say a
+template fails to import), the request runs in a fresh process instead and the report says so.
 """
 
 from __future__ import annotations
 
 import atexit
-import collections
 import json
 import os
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -34,17 +31,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from grader.sandbox.base import RunRequest, RunResult
+from grader.sandbox import environment
+from grader.sandbox.base import Missing, RunRequest, RunResult
 from grader.sandbox.cgroups import Cgroup
-from grader.sandbox.process import (
-    ProcessSandbox,
-    Streams,
-    cleanup,
-    isolation_warnings,
-    launcher_config,
-    sandbox_env,
-    supervise,
-)
+from grader.sandbox.process import ProcessSandbox
+from grader.sandbox.supervise import PidfdLauncher, PopenLauncher, Streams, supervise
+from grader.sandbox.warmpool import WarmPool
 from grader.settings import PROJECT_ROOT, Settings
 
 TEMPLATE_START_S = 300.0
@@ -70,7 +62,7 @@ class Template:
                 stdout=self.log,
                 stderr=self.log,
                 pass_fds=(theirs.fileno(),),
-                env=sandbox_env(settings, self.home),
+                env=environment.sandbox_env(settings, self.home),
                 cwd=str(PROJECT_ROOT),
                 start_new_session=True,
             )
@@ -140,38 +132,28 @@ class Slot:
     cgroup: Cgroup | None
     workdir: str
     streams: Streams
-    launcher_pid: int
-    pidfd: int | None = None  # fork mode: the launcher is the template's child, not ours
-    proc: subprocess.Popen | None = None  # spawn mode
-    warnings: list[str] = field(default_factory=list)
+    # fork mode: the template's child, watched through a pidfd; spawn mode: our own Popen
+    launcher: PidfdLauncher | PopenLauncher
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def launcher_pid(self) -> int:
+        return self.launcher.pid
+
+    @property
+    def spawned(self) -> bool:
+        """Spawn mode: a pre-started launcher + harness of ours that warms itself."""
+        return isinstance(self.launcher, PopenLauncher)
 
     def wait(self, timeout: float) -> bool:
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=timeout)
-                return True
-            except subprocess.TimeoutExpired:
-                return False
-        ready, _, _ = select.select([self.pidfd], [], [], timeout)
-        return bool(ready)
+        return self.launcher.wait(timeout)
 
     def alive(self) -> bool:
         """Still waiting for its job (an idle sandbox can die: OOM killer, an operator's kill)."""
-        if self.proc is not None:
-            return self.proc.poll() is None
-        ready, _, _ = select.select([self.pidfd], [], [], 0)
-        return not ready
+        return self.launcher.alive()
 
     def kill(self) -> None:
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.proc.wait()
-        elif self.pidfd is not None:
-            try:
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self.launcher.kill()
 
     def discard(self) -> None:
         """Kill and clean up a slot that will never run (pool closing)."""
@@ -191,10 +173,8 @@ class Slot:
         self.release()
 
     def release(self) -> None:
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-            self.pidfd = None
-        cleanup(self.cgroup, self.workdir)
+        self.launcher.release()
+        environment.cleanup(self.cgroup, self.workdir)
 
 
 class PooledSandbox:
@@ -205,20 +185,20 @@ class PooledSandbox:
     def __init__(self, *, settings: Settings, size: int | None = None) -> None:
         self.settings = settings
         self.size = settings.pool_size if size is None else size
-        self.is_root = hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")
+        self.is_root = environment.running_as_root()
         self.fallback = ProcessSandbox(settings=settings)
         self._templates: dict[tuple, Template] = {}
         self._template_errors: dict[tuple, str] = {}
-        self._idle: dict[tuple, collections.deque[Slot]] = collections.defaultdict(collections.deque)
-        self._specimens: dict[tuple, RunRequest] = {}
-        self._lock = threading.Lock()
         self._template_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = False
         self._cleaner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-pool-cleanup")
         self.created = 0  # sandboxes made, for tests and the benchmark
-        self._refiller = threading.Thread(target=self._refill_loop, daemon=True, name="sandbox-pool-refill")
-        self._refiller.start()
+        self._spares: WarmPool[tuple, Slot] = WarmPool(
+            size=self.size,
+            make=self._new_slot,
+            discard=Slot.discard,
+            name="sandbox-pool-refill",
+            errors=(PoolError,),  # run() falls back to a fresh process and says why
+        )
         atexit.register(self.close)
 
     # -- public -------------------------------------------------------------------------------
@@ -238,27 +218,22 @@ class PooledSandbox:
     def warm(self, requests: list[RunRequest]) -> None:
         """Start templates and fill the pool for these kinds of request ahead of time."""
         for request in requests:
-            key = self._key(request)
-            with self._lock:
-                self._specimens.setdefault(key, request)
-        self._wake.set()
+            self._spares.want(self._key(request), request)
+
+    def idle_slots(self) -> list[Slot]:
+        """The sandboxes waiting for a job (for tests and audits)."""
+        return self._spares.idle()
 
     def stats(self) -> dict:
-        with self._lock:
-            idle = {"/".join(k[0]) + (f"@cuda:{k[1]}" if k[1] else ""): len(v) for k, v in self._idle.items()}
+        counts = self._spares.counts()
+        idle = {"/".join(k[0]) + (f"@cuda:{k[1]}" if k[1] else ""): n for k, n in counts.items()}
         rss = {"/".join(k[0]): t.rss_mb() for k, t in self._templates.items()}
         return {"idle": idle, "created": self.created, "template_rss_mb": rss}
 
     def close(self) -> None:
-        if self._closed:
+        if self._spares.closed:
             return
-        self._closed = True
-        self._wake.set()
-        with self._lock:
-            slots = [s for q in self._idle.values() for s in q]
-            self._idle.clear()
-        for slot in slots:
-            slot.discard()
+        self._spares.close()  # discards the idle slots
         self._cleaner.shutdown(wait=True)
         with self._template_lock:
             for t in self._templates.values():
@@ -277,15 +252,10 @@ class PooledSandbox:
         return "spawn" if key[1] else "fork"
 
     def _take(self, key: tuple, request: RunRequest) -> Slot:
-        with self._lock:
-            self._specimens.setdefault(key, request)
-            queue = self._idle[key]
-            slot = queue.popleft() if queue else None
-        self._wake.set()
+        slot = self._spares.take(key, request)
         while slot is not None and not slot.alive():
             slot.discard()
-            with self._lock:
-                slot = self._idle[key].popleft() if self._idle[key] else None
+            slot = self._spares.take(key, request)
         return slot if slot is not None else self._new_slot(key, request)
 
     def _template(self, key: tuple) -> Template:
@@ -306,30 +276,36 @@ class PooledSandbox:
             return t
 
     def _new_slot(self, key: tuple, request: RunRequest) -> Slot:
-        if self._closed:
+        if self._spares.closed:
             raise PoolError("pool closed")
         mode = self._mode(key)
         template = self._template(key) if mode == "fork" else None
         s = self.settings
         isolate = self.is_root
-        cgroup = Cgroup.create(memory_mb=s.memory_mb, max_pids=request.max_pids) if self.is_root else None
-        warnings = isolation_warnings(s, isolate)
+        missing = environment.missing_walls(s, isolate=isolate)
+        # The settings' memory for now: the job's own cap is set when it arrives (_dispatch).
+        cgroup = environment.new_cgroup(request, use=self.is_root, memory_mb=s.memory_mb)
         if cgroup is None:
-            warnings.append("no cgroup: memory capped by RLIMIT_AS, processes by RLIMIT_NPROC only")
-        workdir = tempfile.mkdtemp(prefix="dlgrader-")
+            missing.append(Missing.cgroup)
+        workdir = environment.new_workdir()
         pipes = [os.pipe() for _ in range(5)]  # stdin, stdout, stderr, channel, status
         (stdin_r, stdin_w), (stdout_r, stdout_w), (stderr_r, stderr_w), (chan_r, chan_w), (stat_r, stat_w) = pipes
         theirs = [stdin_r, stdout_w, stderr_w, chan_w, stat_w]
-        cfg = launcher_config(
-            s, request, isolate=isolate, cgroup=cgroup, workdir=workdir, channel_fd=chan_w, status_fd=stat_w
+        cfg = environment.launcher_config(
+            s,
+            request,
+            isolate=isolate,
+            cgroup=cgroup,
+            workdir=workdir,
+            channel_fd=chan_w,
+            status_fd=stat_w,
+            # Without a cgroup, RLIMIT_AS is the memory cap: size it for the largest task it may get.
+            address_space_mb=max(s.memory_mb, request.memory_mb) + 8192,
         )
-        # Without a cgroup, RLIMIT_AS is the memory cap: size it for the largest task it may get.
-        cfg["address_space_mb"] = 0 if cgroup else max(s.memory_mb, request.memory_mb) + 8192
-        proc = pidfd = None
+        launcher: PidfdLauncher | PopenLauncher | None = None
         try:
-            if mode == "fork":
-                launcher_pid = template.fork(cfg, theirs)
-                pidfd = os.pidfd_open(launcher_pid)
+            if template is not None:  # fork mode
+                launcher = PidfdLauncher(template.fork(cfg, theirs))
             else:
                 cfg["harness_args"] = ["--preload", ",".join(key[0])] + (["--cuda"] if key[1] else [])
                 proc = subprocess.Popen(
@@ -338,18 +314,18 @@ class PooledSandbox:
                     stdout=stdout_w,
                     stderr=stderr_w,
                     pass_fds=(chan_w, stat_w),
-                    env=sandbox_env(s, workdir),
+                    env=environment.sandbox_env(s, workdir),
                     cwd=str(PROJECT_ROOT),
                     start_new_session=True,
                 )
-                launcher_pid = proc.pid
+                launcher = PopenLauncher(proc)
         except (PoolError, OSError) as exc:
             for fd in (*theirs, stdin_w, stdout_r, stderr_r, chan_r, stat_r):
                 os.close(fd)
-            cleanup(cgroup, workdir)
+            environment.cleanup(cgroup, workdir)
             raise PoolError(str(exc)) from exc
         finally:
-            if proc is not None or pidfd is not None:
+            if launcher is not None:
                 for fd in theirs:
                     os.close(fd)
         self.created += 1
@@ -360,58 +336,36 @@ class PooledSandbox:
             channel=chan_r,
             status=stat_r,
         )
-        return Slot(key, isolate, cgroup, workdir, streams, launcher_pid, pidfd=pidfd, proc=proc, warnings=warnings)
+        return Slot(key, isolate, cgroup, workdir, streams, launcher, missing=missing)
 
     def _dispatch(self, slot: Slot, request: RunRequest) -> RunResult:
         started = time.monotonic()
-        warnings = list(slot.warnings)
+        warnings = environment.warnings_for(slot.missing)
         if slot.cgroup and not slot.cgroup.set_memory(request.memory_mb):
             warnings.append(f"could not set the sandbox's memory cap to {request.memory_mb} MB")
         try:
-            return supervise(
+            result = supervise(
                 request,
                 slot.streams,
                 wait=slot.wait,
                 kill=slot.kill,
                 cgroup=slot.cgroup,
-                launcher_pid=slot.launcher_pid if slot.proc is not None else None,
+                launcher_pid=slot.launcher_pid if slot.spawned else None,
                 isolated=slot.isolate,
                 warnings=warnings,
                 started=started,
-                warm_up_s=WARM_UP_S if slot.proc is not None else 0.0,  # spawn mode warms itself
+                warm_up_s=WARM_UP_S if slot.spawned else 0.0,  # spawn mode warms itself
             )
+            result.isolation_missing = list(slot.missing)
+            return result
         finally:
             slot.kill()  # (supervise already killed the whole cgroup; this is the launcher's pidfd)
             for f in (slot.streams.stdout, slot.streams.stderr):
                 f.close()
-            if slot.pidfd is not None:
-                os.close(slot.pidfd)
-                slot.pidfd = None
+            slot.launcher.release()
             shutil.rmtree(slot.workdir, ignore_errors=True)  # cheap; gone when the report is
             # Removing the (already emptied: supervise killed it) cgroup is off the critical path.
             try:
                 self._cleaner.submit(slot.release)
             except RuntimeError:  # the pool was closed meanwhile
                 slot.release()
-
-    def _refill_loop(self) -> None:
-        while not self._closed:
-            self._wake.wait(timeout=5)
-            self._wake.clear()
-            for key, specimen in list(self._specimens.items()):
-                while not self._closed:
-                    with self._lock:
-                        if len(self._idle[key]) >= self.size:
-                            break
-                    try:
-                        slot = self._new_slot(key, specimen)
-                    except PoolError:
-                        break  # run() falls back to a fresh process and says why
-                    with self._lock:
-                        if self._closed:
-                            closed = True
-                        else:
-                            closed = False
-                            self._idle[key].append(slot)
-                    if closed:
-                        slot.discard()

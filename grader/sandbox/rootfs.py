@@ -107,7 +107,10 @@ def _etc(cfg: dict, root: str) -> None:
     os.makedirs(root + "/etc", mode=0o755, exist_ok=True)
     uid, gid = cfg["uid"], cfg["gid"]
     files = {
-        "passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:{uid}:{gid}:sandbox:{cfg['workdir']}:/usr/sbin/nologin\n",
+        "passwd": (
+            "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+            f"sandbox:x:{uid}:{gid}:sandbox:{cfg['workdir']}:/usr/sbin/nologin\n"
+        ),
         "group": f"root:x:0:\nsandbox:x:{gid}:\n",
         "hosts": "127.0.0.1 localhost\n::1 localhost\n",
     }

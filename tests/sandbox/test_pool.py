@@ -196,7 +196,7 @@ def test_closing_the_pool_leaves_no_process_or_cgroup(settings):
     report = Engine(settings, sandbox=pool, cache=cache).grade(Submission(task_id=t.id, code=t.spec.reference), task=t)
     assert report.status.value == "graded"
     for _ in range(200):  # the pool refills in the background
-        idle = [s for q in pool._idle.values() for s in q]
+        idle = pool.idle_slots()
         if len(idle) == 2:
             break
         time.sleep(0.05)
@@ -227,7 +227,7 @@ def test_an_idle_sandbox_that_died_is_skipped_not_handed_out(settings):
             == "graded"
         )
         for _ in range(200):
-            idle = [s for q in pool._idle.values() for s in q]
+            idle = pool.idle_slots()
             if len(idle) == 2:
                 break
             time.sleep(0.05)
