@@ -140,7 +140,7 @@ class _ErrorInfo(BaseModel):
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    event: Literal[P.EVENTS] = Field(alias=P.EVENT)
+    event: Literal[P.EVENTS] = Field(alias=P.EVENT)  # type: ignore[valid-type]  # (the protocol's names)
     probe: str | None = Field(default=None, alias=P.PROBE, max_length=200)
     trial: int | None = Field(default=None, alias=P.TRIAL, ge=0, le=1000)
     value: Any = Field(default=None, alias=P.VALUE)
@@ -243,8 +243,10 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
             obs.import_error = {"type": msg.type or "", "message": msg.message or "", "traceback": msg.traceback or ""}
             obs.done = True
         else:  # P.OBSERVATION
-            if position >= len(expected) or (msg.probe, msg.trial) != expected[position]:
-                obs.tampered = f"observation {msg.probe}/{msg.trial} out of order at line {lineno}"
+            probe, trial = msg.probe, msg.trial
+            # (a plan's probes and trials are never None)
+            if probe is None or trial is None or position >= len(expected) or (probe, trial) != expected[position]:
+                obs.tampered = f"observation {probe}/{trial} out of order at line {lineno}"
                 return obs
             if (msg.value is None) == (msg.error is None):
                 obs.tampered = f"observation at line {lineno} must carry exactly one of value or error"
@@ -254,6 +256,6 @@ def parse_channel(raw: bytes, plan: list[dict]) -> Observations:
             except (Malformed, RecursionError) as exc:
                 obs.tampered = f"observation at line {lineno} is malformed: {str(exc)[:200]}"
                 return obs
-            obs.by_probe.setdefault(msg.probe, {})[msg.trial] = entry
+            obs.by_probe.setdefault(probe, {})[trial] = entry
             position += 1
     return obs

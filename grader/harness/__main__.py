@@ -56,7 +56,8 @@ def _finish() -> None:
     """Flush what the candidate printed, then exit without running its atexit hooks or finalizers."""
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except BaseException:
             pass
     os._exit(0)
