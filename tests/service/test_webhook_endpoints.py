@@ -131,6 +131,9 @@ def test_register_list_delete_and_secrets_shown_once(api):
         r = api.client.post("/v1/webhooks", json=body, headers=auth(a.key))
         assert r.status_code == 422, (body, r.text)
     assert api.client.delete("/v1/webhooks/default", headers=auth(a.key)).status_code == 404
+    for bad in ("not-an-id", "ep_%00", "default_" + a.id, "x" * 300):  # 404 before any query
+        assert api.client.delete(f"/v1/webhooks/{bad}", headers=auth(a.key)).status_code == 404
+        assert api.client.post(f"/v1/webhooks/{bad}/rotate", headers=auth(a.key)).status_code == 404
 
 
 def test_each_event_goes_to_every_endpoint_signed_with_its_own_secret(api):
@@ -332,3 +335,31 @@ def test_delivery_rows_are_unique_per_endpoint_and_attempt(api):
     assert api.store.claim_delivery(sid, "ep_y", 1, event_id="e", url="http://h/", stale_after_s=60) is not None
     with api.store._session() as s:
         assert s.query(Delivery).filter(Delivery.submission_id == sid).count() == 2
+
+
+def test_the_documented_receivers_accept_a_real_delivery(api):
+    """docs/webhooks.md's snippets (standardwebhooks, stripe, by hand) against a delivery made during
+    a rotation: each accepts either secret and refuses another key's."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    ns: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", doc, re.S):
+        exec(block, ns)  # noqa: S102 - our own documentation
+    a, b = api.keys
+    with Receiver() as rx:
+        ep = _register(api, a, rx.url)
+        new = api.client.post(f"/v1/webhooks/{ep['id']}/rotate", headers=auth(a.key)).json()["secret"]
+        stranger = _register(api, b, "http://h.example/")["secret"]
+        _deliver_all(api, _graded(api, a))
+        [(headers, body)] = rx.requests
+    for secret in (ep["secret"], new):
+        assert ns["receive_standard"](secret, body, headers)["owner_id"] == a.id
+        assert ns["receive_stripe"](secret, body, headers) is True
+        assert ns["verify"](secret, body, headers["Grader-Signature"]) is True
+    with pytest.raises(WebhookVerificationError):
+        ns["receive_standard"](stranger, body, headers)
+    with pytest.raises(stripe.SignatureVerificationError):
+        ns["receive_stripe"](stranger, body, headers)
+    assert ns["verify"](stranger, body, headers["Grader-Signature"]) is False

@@ -7,6 +7,7 @@ secret, which signs deliveries to a submission's own callback_url: rotate it to 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import httpx
@@ -19,6 +20,13 @@ from grader.service.store import WebhookEndpoint, default_endpoint_id
 
 router = APIRouter(tags=["webhooks"])
 DEFAULT = "default"  # the alias of a key's default secret in /v1/webhooks/{id}/rotate
+ENDPOINT_ID = re.compile(r"ep_[0-9a-f]{32}")  # what store.create_endpoint makes
+
+
+def _known(endpoint_id: str) -> None:
+    """404 for an id that cannot be an endpoint's, before any query."""
+    if endpoint_id != DEFAULT and not ENDPOINT_ID.fullmatch(endpoint_id):
+        raise HTTPException(404, f"no webhook endpoint {endpoint_id!r}")
 
 
 class EndpointIn(BaseModel):
@@ -87,6 +95,7 @@ async def list_endpoints(store: StoreDep, owner: OwnerDep) -> list[Endpoint]:
 @router.delete("/webhooks/{endpoint_id}", status_code=204, responses={404: {}})
 async def delete_endpoint(endpoint_id: str, store: StoreDep, owner: OwnerDep) -> Response:
     """Stop delivering to an endpoint (retries still owed to it are dropped)."""
+    _known(endpoint_id)
     if not await run_in_threadpool(store.delete_endpoint, owner, endpoint_id):
         raise HTTPException(404, f"no webhook endpoint {endpoint_id!r}")
     return Response(status_code=204)
@@ -96,6 +105,7 @@ async def delete_endpoint(endpoint_id: str, store: StoreDep, owner: OwnerDep) ->
 async def rotate_secret(endpoint_id: str, store: StoreDep, owner: OwnerDep, settings: SettingsDep) -> SecretRotated:
     """A new secret for an endpoint (or, with id `default`, for callback_url deliveries); the old one
     keeps signing next to it for GRADER_WEBHOOK_SECRET_GRACE_H hours."""
+    _known(endpoint_id)
     real_id = default_endpoint_id(owner) if endpoint_id == DEFAULT else endpoint_id
     grace = timedelta(hours=settings.webhook_secret_grace_h)
     row = await run_in_threadpool(lambda: store.rotate_endpoint(owner, real_id, grace=grace))
