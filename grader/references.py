@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import platform
 import tempfile
@@ -17,6 +18,8 @@ from grader.grading import request_for
 from grader.judge import reference_defects
 from grader.observations import Malformed, Observations, parse_channel
 from grader.versions import framework_versions
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -87,11 +90,17 @@ class ReferenceCache:
         self._memory[(task_id, key)] = obs
         if self.directory is None:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obs.to_json(), fh)
-        os.replace(tmp, self.directory / f"{task_id}-{key}.json")
+        tmp = None
+        try:  # a cache: a full disk (or any write failure) costs a re-run later, never this grading
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "w") as fh:
+                json.dump(obs.to_json(), fh)
+            os.replace(tmp, self.directory / f"{task_id}-{key}.json")
+        except OSError as exc:
+            log.warning("reference cache: %s-%s not written to %s: %s", task_id, key, self.directory, exc)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
 
 def backend_name(sandbox, cuda: str) -> str:

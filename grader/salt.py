@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 
 from pydantic import SecretStr
-from pathlib import Path
 
 FILE_NAME = "seed-salt"
 
@@ -29,8 +29,12 @@ def file_salt(data_dir: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(new_salt())
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_salt())
+    except OSError:  # e.g. the disk is full: leave no half-written file behind
+        tmp.unlink(missing_ok=True)
+        raise
     try:
         os.link(tmp, path)  # fails if another process won the race: use its value
     except FileExistsError:

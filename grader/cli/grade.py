@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -82,8 +83,13 @@ def grade_cmd(
         sub = read_submission(file, task_id=t.id, max_kib=s.max_submission_kib, candidate_id=candidate)
     except SubmissionRejected as exc:
         fail(str(exc))
-    with _engine(s) as engine:
-        report = engine.grade(sub, task=t)
+    try:
+        with _engine(s) as engine:
+            report = engine.grade(sub, task=t)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        fail(f"no space left on device: the data dir {s.data_dir} (GRADER_DATA_DIR) is full; free some space")
     if candidate_view:
         report = reports.for_candidate(report)
     if as_json:

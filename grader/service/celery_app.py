@@ -52,5 +52,8 @@ def make_celery(settings: Settings) -> Celery:
 def make_worker_app(settings: Settings) -> Celery:
     """The app a `grader worker` runs: make_celery's, with the grading and webhook jobs registered."""
     app = make_celery(settings)
+    # A worker outlives a broker outage of any length: it reconnects until Redis is back (the default,
+    # 3 tries over ~12 s, made every worker exit with "Unrecoverable error" when Redis restarted slowly).
+    app.conf.broker_connection_max_retries = None
     jobs.register(app, settings)
     return app

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from grader.service import webhooks
 from grader.service.queues import GRADE_JOB, WEBHOOK_JOB
@@ -55,6 +56,19 @@ class Resources:
             return self._engine
 
 
+def is_outage(exc: BaseException) -> bool:
+    """The database or the broker cannot be reached (or its disk is full), as opposed to a bug."""
+    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, BrokerError, ConnectionError))
+
+
+def outage_delay_s(settings: Settings, retries: int) -> float:
+    """Countdown of the next try of a job that met an outage: doubling from job_retry_delay_s, up to
+    5 minutes (and half the visibility timeout). Without a limit on tries: a grading job that gave
+    up left its submission queued for ever, since in broker mode nothing else queues it again."""
+    cap = max(settings.job_retry_delay_s, min(300.0, settings.visibility_timeout_s / 2))
+    return min(cap, settings.job_retry_delay_s * 2 ** min(retries, 16))
+
+
 def _queue_of(request) -> str:
     return (request.delivery_info or {}).get("routing_key") or "cpu"
 
@@ -71,6 +85,8 @@ def register(app: Celery, settings: Settings) -> Resources:
                 submission_id, store=res.store(), engine=res.engine(), max_retries=settings.job_max_retries
             )
         except (SQLAlchemyError, BrokerError, ConnectionError) as exc:
+            if is_outage(exc):  # retried until the database/broker is back: see outage_delay_s
+                raise self.retry(exc=exc, countdown=outage_delay_s(settings, self.request.retries)) from exc
             if self.request.retries >= settings.job_max_retries:
                 raise
             raise self.retry(exc=exc, countdown=settings.job_retry_delay_s) from exc
@@ -89,7 +105,14 @@ def register(app: Celery, settings: Settings) -> Resources:
         """One webhook attempt to one target ("": the callback_url, as jobs of older versions say);
         the next one is a new job after an exponential, jittered countdown. A redelivered job does
         not send twice (the attempt is claimed in the delivery table)."""
-        delay = webhooks.deliver(submission_id, attempt, store=res.store(), settings=settings, endpoint_id=endpoint_id)
+        try:
+            delay = webhooks.deliver(
+                submission_id, attempt, store=res.store(), settings=settings, endpoint_id=endpoint_id
+            )
+        except SQLAlchemyError as exc:  # the database is down: the attempt was not made; make it later
+            if not is_outage(exc):
+                raise
+            raise self.retry(exc=exc, countdown=outage_delay_s(settings, self.request.retries)) from exc
         if delay is not None:
             deliver_webhook.apply_async(
                 args=[submission_id, attempt + 1, endpoint_id], countdown=delay, queue=_queue_of(self.request)

@@ -8,11 +8,13 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from grader.catalog import TaskCatalog
 from grader.service.api import health, submissions, tasks, webhooks
 from grader.service.api.deps import Services
-from grader.service.api.errors import validation_message
+from grader.service.api.errors import database_error, disk_full, validation_message
 from grader.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -56,6 +58,17 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
+
+    # The database down (503) or its disk full (507): a clear detail, never a 500 with a traceback.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OSError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, OSError) and not disk_full(exc):
+            raise exc
+        status, detail = database_error(exc)
+        return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "10"})
 
     app.include_router(submissions.router, prefix="/v1")
     app.include_router(tasks.router, prefix="/v1")
