@@ -47,6 +47,8 @@ class EmbeddedQueue:
         self._threads: list[threading.Thread] = []
         self._timers: set[threading.Timer] = set()
         self._stop = threading.Event()
+        self._busy: set[str] = set()  # submissions a thread is grading now
+        self._busy_lock = threading.Lock()
 
     def start(self) -> None:
         self.engine = self._engine_factory()
@@ -74,6 +76,12 @@ class EmbeddedQueue:
             except stdlib_queue.Empty:
                 continue
             assert self.engine is not None  # set by start(), before the threads
+            with self._busy_lock:  # a replayed POST queues a queued submission again: grade it once
+                busy = sid in self._busy
+                self._busy.add(sid)
+            if busy:  # another thread grades it: look again later (it will be graded by then)
+                self._later(self.settings.job_retry_delay_s, partial(self._put, sid, "interactive"))
+                continue
             try:
                 outcome, row = run_submission(
                     sid, store=self.store, engine=self.engine, max_retries=self.settings.job_max_retries
@@ -82,6 +90,9 @@ class EmbeddedQueue:
                 log.exception("embedded job %s failed; retrying", sid)
                 self._later(self.settings.job_retry_delay_s, partial(self._put, sid, "interactive"))
                 continue
+            finally:
+                with self._busy_lock:
+                    self._busy.discard(sid)
             if outcome is Outcome.retry and row is not None:
                 self._later(self.settings.job_retry_delay_s, partial(self._put, sid, row.priority))
             elif outcome is Outcome.done and row is not None:

@@ -4,12 +4,14 @@ Engine) are created on first use and shared by the worker's threads."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from grader.service.store import Store
 
 log = logging.getLogger(__name__)
+GRADING_LOCK = "dlgrader:grading:"  # + submission id: the Redis key held while a job grades it
 
 
 class Resources:
@@ -33,6 +36,7 @@ class Resources:
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._engine: Engine | None = None
+        self._redis: Any = None
 
     def store(self) -> Store:
         from grader.service.store import Store
@@ -55,10 +59,22 @@ class Resources:
                 self._engine = Engine(salt.resolve(self.settings, store=db))
             return self._engine
 
+    def grading_lock(self, submission_id: str):
+        """A Redis lock held while one job grades submission_id; it expires after the visibility
+        timeout, as a dead worker's job is redelivered then."""
+        import redis
+
+        with self._lock:
+            if self._redis is None:
+                self._redis = redis.Redis.from_url(
+                    self.settings.broker_url, socket_connect_timeout=5, socket_timeout=10
+                )
+        return self._redis.lock(GRADING_LOCK + submission_id, timeout=max(1, self.settings.visibility_timeout_s))
+
 
 def is_outage(exc: BaseException) -> bool:
     """The database or the broker cannot be reached (or its disk is full), as opposed to a bug."""
-    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, BrokerError, ConnectionError))
+    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, BrokerError, ConnectionError, RedisError))
 
 
 def outage_delay_s(settings: Settings, retries: int) -> float:
@@ -80,11 +96,21 @@ def register(app: Celery, settings: Settings) -> Resources:
     @app.task(bind=True, name=GRADE_JOB, max_retries=None)
     def grade_submission(self, submission_id: str) -> str:
         """Grade one submission unless it is already graded; retry only the grader's own faults."""
+        # Two copies of a job may exist (a replayed POST publishes again what a lost first request
+        # had published): both copies grading at once graded it twice. The copy that does not get
+        # the lock comes back later, and finds the submission graded.
+        lock = res.grading_lock(submission_id)
         try:
-            outcome, row = run_submission(
-                submission_id, store=res.store(), engine=res.engine(), max_retries=settings.job_max_retries
-            )
-        except (SQLAlchemyError, BrokerError, ConnectionError) as exc:
+            if not lock.acquire(blocking=False):
+                raise self.retry(countdown=settings.job_retry_delay_s)
+            try:
+                outcome, row = run_submission(
+                    submission_id, store=res.store(), engine=res.engine(), max_retries=settings.job_max_retries
+                )
+            finally:
+                with contextlib.suppress(RedisError):  # expired, or Redis is down: the TTL frees it
+                    lock.release()
+        except (SQLAlchemyError, BrokerError, ConnectionError, RedisError) as exc:
             if is_outage(exc):  # retried until the database/broker is back: see outage_delay_s
                 raise self.retry(exc=exc, countdown=outage_delay_s(settings, self.request.retries)) from exc
             if self.request.retries >= settings.job_max_retries:
