@@ -561,13 +561,17 @@ class Store:
         endpoint its owner had registered when it was graded."""
         out = [CALLBACK] if row.callback_url else []
         if row.owner_id is not None:
+            graded_at = row.graded_at
+            if graded_at is None:  # a row read before it was completed (the worker's): the stored time
+                fresh = self.get(row.id, any_owner=True)
+                graded_at = fresh.graded_at if fresh is not None else None
             with self._session() as s:
                 out += s.scalars(
                     select(WebhookEndpoint.id)
                     .where(
                         WebhookEndpoint.owner_id == row.owner_id,
                         WebhookEndpoint.url.is_not(None),
-                        WebhookEndpoint.created_at <= (row.graded_at or utcnow()),
+                        WebhookEndpoint.created_at <= (graded_at or utcnow()),
                     )
                     .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
                 )
