@@ -9,26 +9,7 @@ from pydantic import SecretStr
 
 from grader.service.api import create_app
 from grader.service.store import Store
-from tests.support.service import DB_KINDS, REFERENCE, ServerThread, auth, database
-
-
-class NoQueue:
-    """Nothing is graded here: these requests must be refused before anything is queued."""
-
-    def __init__(self) -> None:
-        self.enqueued: list[str] = []
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def ping(self) -> None: ...
-
-    def depth(self) -> dict[str, int]:
-        return {}
-
-    def enqueue(self, submission_id: str, **_) -> None:
-        self.enqueued.append(submission_id)
+from tests.support.service import DB_KINDS, REFERENCE, NoQueue, ServerThread, auth, database
 
 
 @pytest.fixture(params=DB_KINDS)

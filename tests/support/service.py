@@ -294,3 +294,23 @@ class Receiver:
 
     def events(self) -> list[dict]:
         return [json.loads(b) for _, b in self.requests]
+
+
+# --- a queue that grades nothing -----------------------------------------------------------------------------
+class NoQueue:
+    """A stand-in for the API's queue that records what is enqueued and grades nothing."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[str] = []
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def ping(self) -> None: ...
+
+    def depth(self) -> dict[str, int]:
+        return {}
+
+    def enqueue(self, submission_id: str, **_) -> None:
+        self.enqueued.append(submission_id)
