@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 
 from grader.catalog import TaskCatalog
 from grader.service.api import health, submissions, tasks, webhooks
 from grader.service.api.deps import Services
-from grader.service.api.errors import database_error, disk_full, validation_message
+from grader.service.api.errors import database_error, disk_full, error_responses, use_error_model, validation_message
 from grader.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
+V1_ERRORS = error_responses(
+    {
+        401: "no API key, or not a valid one",
+        503: "the database (or, to queue a submission, the broker) is unreachable: retry later",
+    }
+)
 
 
 def create_app(settings: Settings, *, store=None, queue=None, engine_factory=None) -> FastAPI:
@@ -55,9 +64,24 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         settings=settings, store=store, queue=queue, tasks=TaskCatalog.from_settings(settings)
     )
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = use_error_model(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # 422 bodies as _invalid sends them
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_message(exc.errors())}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        # FastAPI answers a JSON body that is not UTF-8 with a 400; like any other unreadable body, a 422.
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            detail = f"request body is not valid UTF-8 (bad byte at offset {exc.__cause__.start})"
+            return JSONResponse({"detail": detail}, status_code=422)
+        return await http_exception_handler(request, exc)
 
     # The database down (503) or its disk full (507): a clear detail, never a 500 with a traceback.
     @app.exception_handler(OperationalError)
@@ -70,9 +94,9 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         status, detail = database_error(exc)
         return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "10"})
 
-    app.include_router(submissions.router, prefix="/v1")
-    app.include_router(tasks.router, prefix="/v1")
-    app.include_router(webhooks.router, prefix="/v1")
+    # Every /v1 route: a key, and its error answers in the OpenAPI document.
+    for router in (submissions.router, tasks.router, webhooks.router):
+        app.include_router(router, prefix="/v1", responses=V1_ERRORS)
     app.include_router(health.router)
 
     @app.get("/", include_in_schema=False)

@@ -1,8 +1,11 @@
-"""Turning validation errors into one clear message."""
+"""Errors: one clear message per problem (`{"detail": "..."}`), and documented as such."""
 
 from __future__ import annotations
 
 import errno
+from typing import Any
+
+from pydantic import BaseModel
 
 
 def validation_message(errors) -> str:
@@ -40,3 +43,36 @@ def database_error(exc: BaseException) -> tuple[int, str]:
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     return 503, f"database unavailable: {first[:200]}; retry later"
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: one clear message."""
+
+    detail: str
+
+
+def error_responses(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for FastAPI: each status code answered with an ErrorOut, with its description."""
+    return {code: {"model": ErrorOut, "description": text} for code, text in described.items()}
+
+
+VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
+
+
+def use_error_model(doc: dict[str, Any]) -> dict[str, Any]:
+    """Document 422s as the API sends them. FastAPI describes its own 422 body (HTTPValidationError,
+    a list of errors) on every operation with parameters; create_app's handler answers every 422
+    with an ErrorOut instead, so the OpenAPI document says so."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            media = (response or {}).get("content", {}).get("application/json", {})
+            if media.get("schema") == {"$ref": VALIDATION_ERROR}:
+                media["schema"] = {"$ref": "#/components/schemas/ErrorOut"}
+                response["description"] = "invalid request: the message names the field and the problem"
+                schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    if VALIDATION_ERROR.rsplit("/", 1)[1] in schemas:
+        del schemas["HTTPValidationError"]
+        schemas.pop("ValidationError", None)
+    return doc

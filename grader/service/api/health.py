@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from grader.service.api.deps import ServicesDep
+from grader.service.api.errors import ErrorOut
 from grader.service.metrics import registry
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+
+
+class NotReady(BaseModel):
+    status: Literal["unavailable"]
+    failed: list[Literal["broker", "database"]]
+    detail: dict[str, str]
+
+
+@router.get("/healthz", response_model=Alive)
 def healthz() -> dict:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Ready, responses={503: {"model": NotReady, "description": "naming what failed"}})
 async def readyz(services: ServicesDep) -> JSONResponse:
     """200 when the database and the broker answer; 503 naming the one that failed."""
     failed: dict[str, str] = {}
@@ -36,7 +52,17 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"description": "the Prometheus text format"},
+        401: {
+            "description": "GRADER_METRICS_TOKEN is set and the request does not bear it",
+            "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
+        },
+    },
+)
 async def metrics(services: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
     """Prometheus text format, computed from the database and the broker at scrape time. With
     GRADER_METRICS_TOKEN set, only a request bearing that token gets them (401 otherwise)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from grader import reports
+from grader.models import Report
 from grader.service import webhooks
 from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
-from grader.service.api.errors import validation_message
+from grader.service.api.errors import error_responses, validation_message
 from grader.service.dispatch import QueueUnavailable
 from grader.service.store import IdempotencyConflict, State, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
@@ -28,7 +29,12 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; fo
 class SubmissionIn(BaseModel):
     """A candidate's code for one task."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"task_id": "numpy-standardize", "code": "import numpy as np\n", "candidate_id": "c-42"}]
+        },
+    )
     task_id: str = Field(min_length=1, max_length=200)
     code: str
     candidate_id: str | None = Field(default=None, max_length=200)
@@ -45,9 +51,47 @@ class SubmissionIn(BaseModel):
         return v
 
 
+Lifecycle = Literal["queued", "running", "completed"]  # store.State
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]  # ISO 8601, UTC
+
+
 class SubmissionCreated(BaseModel):
     id: str
-    status: str
+    status: Lifecycle
+
+
+class SubmissionOut(BaseModel):
+    """A submission; result, score, max_score and report only once it is completed."""
+
+    id: str
+    task_id: str
+    candidate_id: str | None
+    status: Lifecycle
+    metadata: dict[str, Any] | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    graded_at: Timestamp | None
+    result: str | None = Field(default=None, description="the report's status: graded, timeout, ...")
+    score: float | None = None
+    max_score: float | None = None
+    report: Report | None = None
+
+
+class DeliveryOut(BaseModel):
+    """One webhook delivery attempt to one target."""
+
+    event_id: str
+    endpoint_id: str | None = Field(default=None, description="null: the submission's callback_url")
+    attempt: int
+    url: str
+    status_code: int | None
+    error: str | None = Field(description="null when delivered, else a category (webhooks.md)")
+    started_at: Timestamp
+    finished_at: Timestamp
+    next_retry_at: Timestamp | None
+
+
+NOT_FOUND = {404: "no such submission (or another key's)"}
 
 
 def _fail(status: int, message: str) -> HTTPException:
@@ -137,7 +181,14 @@ OPENAPI_BODY = {
     status_code=202,
     response_model=SubmissionCreated,
     openapi_extra=OPENAPI_BODY,
-    responses={409: {}, 413: {}, 422: {}, 503: {}},
+    responses=error_responses(
+        {
+            409: "the Idempotency-Key was used before with a different body",
+            413: "code over GRADER_MAX_SUBMISSION_KIB",
+            422: "an unknown task, a missing field, text that is not UTF-8 or holds a NUL, nesting too deep",
+            503: "stored but not queued (the broker is unreachable): retry with the same Idempotency-Key",
+        }
+    ),
 )
 async def create_submission(
     request: Request,
@@ -214,7 +265,12 @@ def _iso(dt) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-@router.get("/submissions/{submission_id}")
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionOut,
+    response_model_exclude_unset=True,
+    responses=error_responses(NOT_FOUND),
+)
 async def get_submission(submission_id: str, store: StoreDep, key_id: OwnerDep) -> dict:
     """Status (queued, running, completed) and, once completed, the JSON report."""
     row = await _own(store, submission_id, key_id)
@@ -236,7 +292,17 @@ async def get_submission(submission_id: str, store: StoreDep, key_id: OwnerDep) 
     return out
 
 
-@router.get("/submissions/{submission_id}/report", responses={409: {"description": "not graded yet"}})
+@router.get(
+    "/submissions/{submission_id}/report",
+    response_model=Report,
+    responses={
+        200: {
+            "description": "the report: JSON (format=json), Markdown or HTML",
+            "content": {"text/markdown": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}},
+        },
+        **error_responses({**NOT_FOUND, 409: "not graded yet"}),
+    },
+)
 async def get_report(
     submission_id: str,
     store: StoreDep,
@@ -261,7 +327,9 @@ async def get_report(
     return Response(reports.to_json(report), media_type="application/json")
 
 
-@router.get("/submissions/{submission_id}/deliveries")
+@router.get(
+    "/submissions/{submission_id}/deliveries", response_model=list[DeliveryOut], responses=error_responses(NOT_FOUND)
+)
 async def get_deliveries(submission_id: str, store: StoreDep, key_id: OwnerDep) -> list[dict]:
     """The webhook delivery log: one row per attempt and target (endpoint_id null: the callback_url);
     error is null when delivered, else a category (webhooks.md)."""

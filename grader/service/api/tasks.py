@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Literal
 
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from grader.models import Framework, NeedsGpu
 from grader.service.api.deps import OwnerDep, TasksDep
+from grader.service.api.errors import error_responses
 from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
 router = APIRouter(tags=["tasks"])
+
+
+class TaskSummary(BaseModel):
+    id: str
+    title: str
+    framework: Framework
+    difficulty: Literal["easy", "medium", "hard"]
+    minutes: int
+    needs_gpu: NeedsGpu
+    tags: list[str]
+    max_score: float
+
+
+class TaskOut(TaskSummary):
+    """A task as a candidate sees it: the statement and the starter code."""
+
+    version: str
+    statement: str
+    starter: str
 
 
 def summary(task: Task) -> dict:
@@ -24,13 +48,13 @@ def summary(task: Task) -> dict:
     }
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=list[TaskSummary])
 def list_tasks(catalog: TasksDep, _: OwnerDep) -> list[dict]:
     """Every task: id, title, framework, difficulty, minutes, max score."""
     return [summary(t) for t in catalog.loadable()]
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", response_model=TaskOut, responses=error_responses({404: "no such task"}))
 def get_task(task_id: str, catalog: TasksDep, _: OwnerDep) -> dict:
     """One task's statement and starter code."""
     try:
