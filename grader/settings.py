@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -9,6 +10,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# GRADER_RATE_LIMIT, in the notation of the `limits` package that applies it: "60/minute", "5/2seconds".
+RATE = re.compile(r"(?P<count>\d+)\s*(?:/|per)\s*(?P<n>\d+)?\s*(?:second|minute|hour|day)s?", re.IGNORECASE)
 
 
 def _default_data_dir() -> Path:
@@ -93,6 +96,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr("dev-secret")
     # When set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials).
     metrics_token: SecretStr | None = None
+    # Requests per API key (per client address without one) on the /v1 routes, e.g. "60/minute" or
+    # "5/2seconds"; over it, 429 with Retry-After. Empty: no limit. Shared through Redis in broker mode.
+    rate_limit: str = ""
 
     @field_validator("gpu_devices", mode="before")
     @classmethod
@@ -102,6 +108,17 @@ class Settings(BaseSettings):
         if isinstance(value, list) and not all(isinstance(d, str) and d.isdigit() for d in value):
             raise ValueError(f"GRADER_GPU_DEVICES: expected GPU indexes like 0 or 0,1, got {value!r}")
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        m = RATE.fullmatch(value.strip())
+        if value.strip() and (m is None or int(m["count"]) < 1 or int(m["n"] or 1) < 1):
+            raise ValueError(
+                f"GRADER_RATE_LIMIT: expected COUNT/[N]UNIT with UNIT second, minute, hour or day "
+                f"(e.g. 60/minute, 5/2seconds, 1000 per day), or empty for no limit; got {value!r}"
+            )
+        return value.strip()
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -18,15 +18,20 @@ from grader.catalog import TaskCatalog
 from grader.service.api import health, submissions, tasks, webhooks
 from grader.service.api.deps import Services
 from grader.service.api.errors import database_error, disk_full, error_responses, use_error_model, validation_message
+from grader.service.api.ratelimit import RateLimiter, rate_limit
 from grader.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 V1_ERRORS = error_responses(
     {
         401: "no API key, or not a valid one",
+        429: "over GRADER_RATE_LIMIT for this key: retry after Retry-After seconds",
         503: "the database (or, to queue a submission, the broker) is unreachable: retry later",
     }
 )
+V1_ERRORS[429]["headers"] = {
+    "Retry-After": {"description": "seconds until a request passes again", "schema": {"type": "integer"}}
+}
 
 
 def create_app(settings: Settings, *, store=None, queue=None, engine_factory=None) -> FastAPI:
@@ -61,7 +66,11 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         description="Automated, sandboxed grading of deep-learning interview code.",
     )
     app.state.services = Services(
-        settings=settings, store=store, queue=queue, tasks=TaskCatalog.from_settings(settings)
+        settings=settings,
+        store=store,
+        queue=queue,
+        tasks=TaskCatalog.from_settings(settings),
+        limiter=RateLimiter.from_settings(settings),
     )
 
     def openapi() -> dict[str, Any]:
@@ -94,9 +103,9 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         status, detail = database_error(exc)
         return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "10"})
 
-    # Every /v1 route: a key, and its error answers in the OpenAPI document.
+    # Every /v1 route: a key, the rate limit, and their error answers in the OpenAPI document.
     for router in (submissions.router, tasks.router, webhooks.router):
-        app.include_router(router, prefix="/v1", responses=V1_ERRORS)
+        app.include_router(router, prefix="/v1", dependencies=[Depends(rate_limit)], responses=V1_ERRORS)
     app.include_router(health.router)
 
     @app.get("/", include_in_schema=False)

@@ -23,6 +23,7 @@ class Services:
     queue: Any  # EmbeddedQueue | CeleryQueue (grader.service.dispatch)
     tasks: TaskCatalog
     metrics: Any = field(default=None)  # the Prometheus registry, built on the first scrape
+    limiter: Any = field(default=None)  # ratelimit.RateLimiter; None: GRADER_RATE_LIMIT unset
 
 
 def services(request: Request) -> Services:
