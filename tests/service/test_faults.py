@@ -161,6 +161,12 @@ def submit(client: httpx.Client, key: str, code: str, idem: str, *, retry_for_s:
         time.sleep(0.5)
 
 
+def one(store: Store, sid: str) -> SubmissionRow:
+    row = store.get(sid, any_owner=True)
+    assert row is not None, sid
+    return row
+
+
 def all_completed(store: Store, n: int) -> list[SubmissionRow] | None:
     got = rows(store)
     return got if len(got) >= n and all(r.status == "completed" for r in got) else None
@@ -353,7 +359,7 @@ def test_webhook_receiver_down_for_several_backoffs_gets_each_event_once(tmp_pat
                 assert all(d.error is not None for d in log[:-1]) and len(log) >= 4
                 assert [d.attempt for d in log] == list(range(1, len(log) + 1))
                 assert len({d.event_id for d in log}) == 1
-                assert store.get(sid, any_owner=True).attempts == 1  # the webhook did not re-grade
+                assert one(store, sid).attempts == 1  # the webhook did not re-grade
         finally:
             api.stop()
             worker.stop()
@@ -534,6 +540,10 @@ def test_data_dir_disk_full(tmp_path):
                 assert client.get(f"/v1/submissions/{first}", headers=auth(key)).status_code == 200
                 con = sqlite3.connect(data / "grader.db")
                 assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+                refused_key = f"full-{refused[0]}"
+                assert con.execute(
+                    "SELECT count(*) FROM submissions WHERE idempotency_key = ?", (refused_key,)
+                ).fetchone() == (0,)
                 con.close()
                 filler.unlink()
                 after = submit(client, key, STARTER, "after")
@@ -588,7 +598,9 @@ def test_a_job_published_twice_is_graded_once(tmp_path):
     with redis_server() as redis_url:
         db = f"sqlite:///{tmp_path / 'grader.db'}"
         env = service_env(tmp_path / "data", broker_url=f"{redis_url}/0", database_url=db, job_retry_delay_s=1)
-        settings = Settings(**{k[len("GRADER_") :].lower(): v for k, v in env.items() if k.startswith("GRADER_")})
+        settings = Settings.model_validate(
+            {k[len("GRADER_") :].lower(): v for k, v in env.items() if k.startswith("GRADER_")}
+        )
         store = Store(db)
         store.create_schema()
         workers = [start_worker(env, tmp_path / f"worker-{i}.log", concurrency=1) for i in (1, 2)]
@@ -658,9 +670,9 @@ def test_embedded_queue_grades_a_submission_queued_twice_once(tmp_path):
         row, _ = store.add_submission(Submission(task_id="numpy-standardize", code="x"), owner_id=None)
         q.enqueue(row.id, spec=None, priority="interactive")  # type: ignore[arg-type]
         q.enqueue(row.id, spec=None, priority="interactive")  # type: ignore[arg-type]
-        wait_for(lambda: store.get(row.id, any_owner=True).status == "completed", timeout_s=20, what="the grading")
+        wait_for(lambda: one(store, row.id).status == "completed", timeout_s=20, what="the grading")
         time.sleep(1)
-        assert SlowEngine.calls == 1 and store.get(row.id, any_owner=True).attempts == 1
+        assert SlowEngine.calls == 1 and one(store, row.id).attempts == 1
     finally:
         q.stop()
         store.close()
