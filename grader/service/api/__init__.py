@@ -27,6 +27,7 @@ V1_ERRORS = error_responses(
         401: "no API key, or not a valid one",
         429: "over GRADER_RATE_LIMIT for this key: retry after Retry-After seconds",
         503: "the database (or, to queue a submission, the broker) is unreachable: retry later",
+        507: "the data dir's disk is full: nothing was stored; free space, then retry",
     }
 )
 V1_ERRORS[429]["headers"] = {
