@@ -8,6 +8,7 @@ nothing), and a finding is a reason to read the code, not a verdict.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from grader.models import IntegrityFinding
 
@@ -160,7 +161,7 @@ class _Scanner(ast.NodeVisitor):
             self.flag(node, "frame_walking", f"reads .{node.attr}: walks frames")
         self.generic_visit(node)
 
-    def _assigned(self, targets: list[ast.AST], node: ast.AST) -> None:
+    def _assigned(self, targets: Sequence[ast.AST], node: ast.AST) -> None:
         for target in targets:
             if isinstance(target, ast.Attribute):
                 name = _dotted(target)

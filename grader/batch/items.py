@@ -343,10 +343,10 @@ def run_batch(
     results = grade_many(subs)
     try:
         for sub, report in results:
-            it = queued.pop((sub.candidate_id or "", sub.task_id), None)
-            if it is None:  # not ours, or a duplicate answer: never record it twice
+            key = (sub.candidate_id or "", sub.task_id)
+            if key not in queued:  # not ours, or a duplicate answer: never record it twice
                 continue
-            rec = record_of(it, report)
+            rec = record_of(queued.pop(key), report)
             log.append(rec)
             on_record(rec)
     finally:
@@ -386,7 +386,7 @@ def csv_table(records: Iterable[Record]) -> tuple[list[str], list[list[str]]]:
     out = []
     for r in rows:
         graded = r.report is not None and r.status != Status.sandbox_error.value
-        points = {(r.task_id, c.id): c.points for c in r.report.checks} if graded else {}
+        points = {(r.task_id, c.id): c.points for c in r.report.checks} if graded and r.report else {}
         out.append(
             [
                 _text(r.candidate_id),

@@ -25,7 +25,7 @@ from rich.text import Text
 
 from grader.batch import items as batch
 from grader.batch import summary
-from grader.cli.common import fail, load_settings
+from grader.cli.common import fail, load_settings, safe
 from grader.models import Status
 from grader.taskspec import TaskInvalid, TaskNotFound, load_task
 
@@ -204,11 +204,11 @@ def batch_cmd(
             "--resume",
         ]
         err.print(
-            f"{why}: {len(items) - pending} of {len(items)} done; continue with: {shlex.join(again)}",
+            safe(f"{why}: {len(items) - pending} of {len(items)} done; continue with: {shlex.join(again)}"),
             highlight=False,
             soft_wrap=True,
         )
-        raise typer.Exit(1 if failed else 128 + int(stop.signal))
+        raise typer.Exit(1 if failed else 128 + int(stop.signal or 0))
     if errors:
         err.print(
             f"{errors} sandbox_error result(s) (the grader's fault): rerun with --resume to retry them", highlight=False
