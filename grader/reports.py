@@ -51,6 +51,14 @@ def md_text(text: object) -> str:
     return "".join(_MD_ESCAPED.get(c, c) for c in flat)
 
 
+def md_code(text: object) -> str:
+    """Untrusted code as an inline code span: literal when rendered (no HTML, no syntax), kept
+    readable, and delimited by more backticks than any run inside it."""
+    flat = " ".join(str(text).split())
+    ticks = "`" * (max((len(r) for r in _backtick_runs(flat)), default=0) + 1)
+    return f"{ticks} {flat} {ticks}"
+
+
 def _fence(text: str) -> list[str]:
     """A fenced code block that no run of backticks in `text` can close early."""
     longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
@@ -88,7 +96,7 @@ def to_markdown(report: Report) -> str:
         lines += ["", f"> ⚠️ {md_text(w)}"]
     if report.integrity:
         lines += ["", "**Integrity signals** (code that works on the grader rather than the task; not scored):", ""]
-        lines += [f"- line {f.line}: {md_text(f.message)} — {md_text(f.code)}" for f in report.integrity]
+        lines += [f"- line {f.line}: {md_text(f.message)} — {md_code(f.code)}" for f in report.integrity]
     for name in ("stdout", "stderr"):
         text = getattr(report, name)
         if text.strip():
