@@ -1,14 +1,11 @@
 import numpy as np
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import capture, np_rng
 
 # Captured when the probes load, before the candidate's module is imported.
-_COPY = np.ndarray.copy
-_VIEW = np.ndarray.view
-_ASTYPE = np.ndarray.astype
+_COPY, _VIEW, _ASTYPE = capture(np.ndarray, "copy", "view", "astype")
 _NDARRAY = np.ndarray
-_ASCONTIGUOUS = np.ascontiguousarray
-_ASFORTRAN = np.asfortranarray
+_ASCONTIGUOUS, _ASFORTRAN = capture(np, "ascontiguousarray", "asfortranarray")
 
 # trial -> (n_samples, n_features) of the plain float64 case (one feature in trial 1, two rows in
 # trial 2)
@@ -34,10 +31,6 @@ INTS = {
 FLOAT32 = {0: (6, 3), 1: (40, 4), 2: (3, 2)}
 
 
-def _rng(seed, *labels):
-    return np.random.default_rng(sub_seed(seed, *labels))
-
-
 def _features(rng, n, d, max_scale):
     """Columns with different offsets and spreads; column 0 always has a small spread (~0.5)."""
     loc = rng.uniform(-5.0, 5.0, size=d)
@@ -54,14 +47,14 @@ def _native(out):
 
 
 def probe_basic(mod, seed, trial):
-    X = _features(_rng(seed, "basic", trial), *BASIC[trial], max_scale=20.0)
+    X = _features(np_rng(seed, "basic", trial), *BASIC[trial], max_scale=20.0)
     return {"out": mod.standardize(X)}
 
 
 def probe_unchanged(mod, seed, trial):
     """The caller's arrays after the call, for several dtypes and layouts (errors ignored: other
     checks judge them)."""
-    rng = _rng(seed, "unchanged", trial)
+    rng = np_rng(seed, "unchanged", trial)
     base = _features(rng, 7, 3, max_scale=10.0)
     inputs = {
         "float64": _COPY(base),
@@ -80,7 +73,7 @@ def probe_unchanged(mod, seed, trial):
 
 def probe_constant(mod, seed, trial):
     shape, dtype, constants = CONSTANT[trial]
-    X = _features(_rng(seed, "constant", trial), *shape, max_scale=10.0)
+    X = _features(np_rng(seed, "constant", trial), *shape, max_scale=10.0)
     for col, value in constants.items():
         X[:, col] = value
     X = _ASTYPE(X, dtype)
@@ -93,7 +86,7 @@ def probe_tiny(mod, seed, trial):
     """The tiny columns' output, and the output for the same matrix with those columns scaled up
     to a spread of ~1 (standardizing does not depend on a column's scale)."""
     n, scales = TINY[trial]
-    rng = _rng(seed, "tiny", trial)
+    rng = np_rng(seed, "tiny", trial)
     scales = np.array(scales)
     # offsets of the columns' own order of magnitude, so that float64 resolves the deviations
     X = rng.standard_normal((n, len(scales))) * scales + rng.uniform(-1.0, 1.0, len(scales)) * scales
@@ -107,12 +100,12 @@ def probe_tiny(mod, seed, trial):
 
 
 def probe_single(mod, seed, trial):
-    X = _rng(seed, "single", trial).uniform(-10.0, 10.0, size=(1, SINGLE[trial]))
+    X = np_rng(seed, "single", trial).uniform(-10.0, 10.0, size=(1, SINGLE[trial]))
     return {"out": mod.standardize(X)}
 
 
 def probe_ints(mod, seed, trial):
-    rng = _rng(seed, "ints", trial)
+    rng = np_rng(seed, "ints", trial)
     out, as_float64 = [], []
     for shape, dtype, low, high in INTS[trial]:
         X = _ASTYPE(rng.integers(low, high, size=shape), dtype)
@@ -123,7 +116,7 @@ def probe_ints(mod, seed, trial):
 
 
 def probe_float32(mod, seed, trial):
-    X = _features(_rng(seed, "float32", trial), *FLOAT32[trial], max_scale=3.0).astype(np.float32)
+    X = _features(np_rng(seed, "float32", trial), *FLOAT32[trial], max_scale=3.0).astype(np.float32)
     return {"out": mod.standardize(X), "as_float64": mod.standardize(_ASTYPE(X, np.float64))}
 
 
@@ -142,7 +135,7 @@ def _layouts(rng, trial):
 
 
 def probe_layouts(mod, seed, trial):
-    pairs = _layouts(_rng(seed, "layouts", trial), trial)
+    pairs = _layouts(np_rng(seed, "layouts", trial), trial)
     native = {}
     for name, X in pairs:
         plain = _ASCONTIGUOUS(X)

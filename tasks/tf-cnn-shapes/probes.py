@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed, type_name
+from grader.harness.kit import keras_init, np_rng, sub_seed, type_name
 
 _int = int  # captured before the candidate's module is imported
 
@@ -12,10 +12,6 @@ MODEL_SETUPS = {0: ((28, 28, 1), 10, 4), 1: ((10, 11, 3), 5, 3), 2: ((13, 20, 2)
 # floor of the pooling matters.
 SQUARE = {0: [(28, 28, 1), (10, 10, 1)], 1: [(32, 32, 3), (11, 11, 2)], 2: [(64, 64, 3), (15, 15, 1)]}
 NON_SQUARE = {0: [(13, 20, 2), (48, 64, 3)], 1: [(29, 31, 1), (10, 17, 3)], 2: [(17, 11, 4), (40, 25, 1)]}
-
-
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
 
 
 def _build(mod, trial):
@@ -29,18 +25,16 @@ def _build(mod, trial):
     return model
 
 
+def _he_normal(rng, shape, name):
+    if len(shape) == 1:
+        return 0.1 * rng.standard_normal(shape)
+    return rng.standard_normal(shape) * np.sqrt(2.0 / int(np.prod(shape[:-1])))
+
+
 def _set_weights(model, seed):
     """Values chosen by each variable's shape, not by layer names or creation order, so any
     correct way of writing the network computes the same logits."""
-    for v in model.trainable_variables:
-        shape = tuple(int(s) for s in v.shape)
-        rng = _rng(seed, "param", shape)
-        if len(shape) == 1:
-            value = 0.1 * rng.standard_normal(shape)
-        else:
-            fan_in = int(np.prod(shape[:-1]))
-            value = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
-        v.assign(value.astype(np.float32))
+    keras_init(model, seed, _he_normal, key="shape", label="param")
 
 
 def _shape_key(shape):
@@ -62,7 +56,7 @@ def probe_forward(mod, seed, trial):
     input_shape, _, batch = MODEL_SETUPS[trial]
     model = _build(mod, trial)
     _set_weights(model, seed)
-    x = _rng(seed, "x").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32)
+    x = np_rng(seed, "x").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32)
     return {
         "logits_batch": model(tf.constant(x), training=False),
         "logits_single": model(tf.constant(x[:1]), training=False),
@@ -75,7 +69,7 @@ def probe_training_mode(mod, seed, trial):
     input_shape, _, batch = MODEL_SETUPS[trial]
     model = _build(mod, trial)
     _set_weights(model, seed)
-    x = tf.constant(_rng(seed, "x-train").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32))
+    x = tf.constant(np_rng(seed, "x-train").uniform(0.0, 1.0, (batch, *input_shape)).astype(np.float32))
     tf.random.set_seed(sub_seed(seed, "dropout"))
     return {"training": model(x, training=True), "inference": model(x, training=False)}
 

@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed, type_name
+from grader.harness.kit import np_rng, small_seed, sub_seed, type_name
 
 # (examples, batch_size, shuffle_buffer, x dtype, x features, y kind, how x and y are passed) per trial.
 #   trial 0: buffer = N (a full shuffle), a partial last batch; float32 x and int64 labels as
@@ -16,13 +16,9 @@ SETUPS = {
 MAX_BATCHES = 100  # a dataset that never ends (repeat()) is cut here
 
 
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
-
-
 def _data(seed, trial):
     n, _, _, x_dtype, features, y_kind, _ = SETUPS[trial]
-    rng = _rng(seed, "data")
+    rng = np_rng(seed, "data")
     if np.dtype(x_dtype).kind == "f":
         x = rng.standard_normal((n, features)).astype(x_dtype)
     else:
@@ -86,7 +82,7 @@ def probe_epochs(mod, seed, trial):
     elif passed_as == "reversed":
         x, y = x[::-1], y[::-1]
     tf.random.set_seed(sub_seed(seed, "global"))  # a script's global seed; make_dataset leaves it alone
-    ds = mod.make_dataset(x, y, batch, buffer, sub_seed(seed, "shuffle") % 100_000)
+    ds = mod.make_dataset(x, y, batch, buffer, small_seed(seed, "shuffle"))
     is_dataset = isinstance(ds, tf.data.Dataset)
     sizes, order, pairs, first = _epoch(ds, x, y)
     _, order_2, _, _ = _epoch(ds, x, y)  # a second pass over the same dataset: the next epoch

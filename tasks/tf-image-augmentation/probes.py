@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import capture, np_rng, small_seed
 
 # (batch, height, width, channels, dtype) per trial; trial 1 is a batch of one.
 FLIP_SETUPS = {0: (12, 5, 7, 3, "float32"), 1: (1, 6, 4, 1, "float32"), 2: (16, 4, 9, 2, "float64")}
@@ -15,19 +15,15 @@ BRIGHTNESS_SETUPS = {
     2: (3, 7, 4, 2, "float64", 0.2, -0.28),
 }
 RANGE_DELTA = 0.6  # large enough that every unclipped batch leaves [0, 1]
-_get_seed = tf.compat.v1.random.get_seed  # (global seed, op seed); captured before the candidate runs
-
-
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
+_get_seed = capture(tf.compat.v1.random, "get_seed")  # (global seed, op seed)
 
 
 def _aug_seed(seed, *label):
-    return sub_seed(seed, "augment-seed", *label) % 100_000
+    return small_seed(seed, "augment-seed", *label)
 
 
 def _images(seed, n, h, w, c, dtype, label, low=0.0, high=1.0):
-    return _rng(seed, label).uniform(low, high, (n, h, w, c)).astype(dtype)
+    return np_rng(seed, label).uniform(low, high, (n, h, w, c)).astype(dtype)
 
 
 def probe_flip(mod, seed, trial):
@@ -79,7 +75,7 @@ def probe_defaults(mod, seed, trial):
 
 def probe_global_seed(mod, seed, trial):
     """The global seed a script set before calling augment, read back after the call."""
-    global_seed = sub_seed(seed, "global-seed") % 100_000
+    global_seed = small_seed(seed, "global-seed")
     tf.random.set_seed(global_seed)
     images = tf.constant(_images(seed, 4, 3, 3, 1, "float32", "global", 0.05, 0.95))
     mod.augment(images, _aug_seed(seed, "global"), 0.1)

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import keras_init, np_rng, sub_seed
 
 # (inputs, hidden_units, num_outputs, batch, pass the sizes by keyword) per trial.
 # Sizes are pairwise distinct so that every variable is recognised by its shape alone.
@@ -11,10 +11,6 @@ SETUPS = {0: (5, 7, 3, 1, False), 1: (4, 9, 2, 6, True), 2: (3, 10, 1, 11, False
 # output - b is the (dropped-out) hidden activation itself; dropout anywhere else does not fit.
 DROP_IN, DROP_UNITS, DROP_BATCH = 5, 16, 1000
 MAX_RATIOS = 20
-
-
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
 
 
 def _build(mod, seed, n_in, hidden, out, by_keyword):
@@ -27,29 +23,26 @@ def _build(mod, seed, n_in, hidden, out, by_keyword):
 def _set_weights(model, seed, identity_square=False):
     """Values chosen by each trainable variable's shape (and its rank among variables of the same
     shape), never by Keras' process-global variable names or the order layers were created in."""
-    seen = {}
-    for v in model.trainable_variables:
-        shape = tuple(int(d) for d in v.shape)
-        k = seen[shape] = seen.get(shape, -1) + 1
-        rng = _rng(seed, "weight", shape, k)
+
+    def fill(rng, shape, name):
         if identity_square and len(shape) == 2 and shape[0] == shape[1]:
-            value = np.eye(shape[0])
-        elif identity_square and len(shape) == 1:
-            value = _shared_bias(seed, shape)
-        elif len(shape) == 2:
-            value = rng.standard_normal(shape) / np.sqrt(shape[0])
-        else:
-            value = 0.5 * rng.standard_normal(shape)
-        v.assign(value.astype("float32"))
+            return np.eye(shape[0])
+        if identity_square and len(shape) == 1:
+            return _shared_bias(seed, shape)
+        if len(shape) == 2:
+            return rng.standard_normal(shape) / np.sqrt(shape[0])
+        return 0.5 * rng.standard_normal(shape)
+
+    keras_init(model, seed, fill, key="shape_rank", label="weight")
 
 
 def _shared_bias(seed, shape):
     # Both biases of the dropout probe get this value (their shapes are the same).
-    return 0.3 * _rng(seed, "shared-bias", shape).standard_normal(shape)
+    return 0.3 * np_rng(seed, "shared-bias", shape).standard_normal(shape)
 
 
 def _x(seed, batch, n_in, label):
-    return tf.constant(_rng(seed, label).standard_normal((batch, n_in)).astype("float32"))
+    return tf.constant(np_rng(seed, label).standard_normal((batch, n_in)).astype("float32"))
 
 
 def _shapes(model):

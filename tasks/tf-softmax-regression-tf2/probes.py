@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import np_rng, scalar
 from grader.harness.kit import type_name as _type_name
 
 # (features, classes) per trial for init_params.
@@ -20,19 +20,15 @@ STABLE_LR = 0.0
 STABLE_STEPS = 2
 
 
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
-
-
 def _params(seed, n_features, n_classes, scale=1.0):
-    rng = _rng(seed, "params", n_features, n_classes)
+    rng = np_rng(seed, "params", n_features, n_classes)
     W = tf.Variable((scale * rng.standard_normal((n_features, n_classes))).astype(np.float32))
     b = tf.Variable((scale * rng.standard_normal(n_classes)).astype(np.float32))
     return W, b
 
 
 def _data(seed, n, n_features, n_classes, scale=1.0):
-    rng = _rng(seed, "data", n, n_features)
+    rng = np_rng(seed, "data", n, n_features)
     x = (scale * rng.standard_normal((n, n_features))).astype(np.float32)
     labels = rng.integers(0, n_classes, n)
     y = np.eye(n_classes, dtype=np.float32)[labels]
@@ -40,7 +36,7 @@ def _data(seed, n, n_features, n_classes, scale=1.0):
 
 
 def _floats(losses):
-    return [float(np.asarray(v, dtype=np.float64).reshape(())) for v in losses]
+    return [scalar(v) for v in losses]
 
 
 def _variable_kind(v):
@@ -89,7 +85,7 @@ def _finite(value):
 
 def probe_stable(mod, seed, trial):
     n_features, n_classes = STABLE_SETUPS[trial]
-    rng = _rng(seed, "stable", n_features, n_classes)
+    rng = np_rng(seed, "stable", n_features, n_classes)
     W0 = rng.standard_normal((n_features, n_classes))
     x0 = rng.standard_normal((1, n_features))
     z = (x0 @ W0)[0]

@@ -1,9 +1,9 @@
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import capture, np_rng, small_seed
 
-_get_seed = tf.compat.v1.get_seed  # captured before the candidate's code runs
+_get_seed = capture(tf.compat.v1, "get_seed")  # before the candidate's code runs
 
 # make_constant inputs per trial: a nested list of floats (ints mixed in), a float64 NumPy array, a
 # nested list of ints; and a 0-d input: a Python float, a NumPy float64 scalar, a Python int.
@@ -16,14 +16,6 @@ VAR_SHAPES = {0: [3, 4], 1: (5,), 2: [2, 3, 2]}
 ASSIGN_SETUPS = {0: ([3, 4], 0.5, 2.0, False), 1: ([6], -1.5, 0.25, False), 2: ([2, 2, 3], 3.0, -0.75, True)}
 
 
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
-
-
-def _small_seed(seed, *label):
-    return sub_seed(seed, *label) % 100_000
-
-
 def _kind(value):
     return {"is_tensor": isinstance(value, tf.Tensor), "is_variable": isinstance(value, tf.Variable)}
 
@@ -34,7 +26,7 @@ def _array(value):
 
 
 def _constant_input(seed, trial):
-    rng = _rng(seed, "constant")
+    rng = np_rng(seed, "constant")
     if trial == 0:
         rows = [[float(v) for v in row] for row in np.round(rng.standard_normal((2, 3)), 3)]
         rows[1][0] = int(rng.integers(-9, 10))  # a Python int among the floats
@@ -45,13 +37,13 @@ def _constant_input(seed, trial):
 
 
 def _scalar_input(seed, trial):
-    value = float(np.round(_rng(seed, "scalar").standard_normal(), 3))
+    value = float(np.round(np_rng(seed, "scalar").standard_normal(), 3))
     return [value, np.float64(value), int(value * 100)][trial]
 
 
 def probe_constant(mod, seed, trial):
     inputs = [_constant_input(seed, trial), _scalar_input(seed, trial)]
-    rng = _rng(seed, "numpy-dtypes")
+    rng = np_rng(seed, "numpy-dtypes")
     inputs += [_typed_array(rng, dt) for dt in NUMPY_DTYPES[trial]]
     results = [mod.make_constant(v) for v in inputs]
     return {
@@ -63,7 +55,7 @@ def probe_constant(mod, seed, trial):
 
 def _layout_inputs(seed, trial):
     """Arrays TensorFlow must read by their strides and byte order."""
-    base = _rng(seed, "layout").standard_normal((4, 6)) * 10.0
+    base = np_rng(seed, "layout").standard_normal((4, 6)) * 10.0
     if trial == 0:
         return [base.astype(">f8"), base[::-1, ::-2]]  # big-endian; negative strides
     if trial == 1:
@@ -95,8 +87,8 @@ def probe_numpy_layouts(mod, seed, trial):
 
 def probe_variable(mod, seed, trial):
     shape = VAR_SHAPES[trial]
-    s = _small_seed(seed, "variable")
-    tf.random.set_seed(_small_seed(seed, "global-seed"))
+    s = small_seed(seed, "variable")
+    tf.random.set_seed(small_seed(seed, "global-seed"))
     var = mod.make_variable(shape, s)
     tf.random.uniform([3])  # a random op between the two calls
     again = mod.make_variable(shape, s)
@@ -123,7 +115,7 @@ def probe_variable(mod, seed, trial):
 
 def probe_assign(mod, seed, trial):
     shape, alpha1, alpha2, as_numpy = ASSIGN_SETUPS[trial]
-    rng = _rng(seed, "assign")
+    rng = np_rng(seed, "assign")
     var = tf.Variable(rng.standard_normal(shape).astype("float32"))
     deltas = [rng.standard_normal(shape).astype("float32") for _ in range(2)]
     if not as_numpy:
@@ -139,7 +131,7 @@ def probe_assign(mod, seed, trial):
 
 def probe_snapshot(mod, seed, trial):
     shape = ASSIGN_SETUPS[trial][0]
-    rng = _rng(seed, "snapshot")
+    rng = np_rng(seed, "snapshot")
     var = tf.Variable(rng.standard_normal(shape).astype("float32"))
     snap = mod.snapshot(var)
     var.assign_add(tf.ones(shape))  # a later update of the variable

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from grader.harness.kit import sub_seed
+from grader.harness.kit import keras_init, np_rng, scalar_array, small_seed, sub_seed
 from grader.harness.kit import type_name as _type_name
 
 # probe_steps: (batch size, inputs, outputs, optimizer) per trial; one batch, several steps.
@@ -28,27 +28,21 @@ class _FlagDropout(keras.layers.Dropout):
         return super().call(inputs, training=training)
 
 
-def _rng(seed, *label):
-    return np.random.default_rng(sub_seed(seed, *label))
+def _fill(rng, shape, name):
+    if name == "moving_mean":
+        return np.zeros(shape)
+    if name == "moving_variance":
+        return np.ones(shape)
+    if name == "gamma":
+        return 1.0 + 0.1 * rng.standard_normal(shape)
+    bound = 1.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.1
+    return rng.uniform(-bound, bound, shape)
 
 
 def _set_weights(model, seed):
     """Deterministic weights chosen by layer position, variable name and shape, not by Keras'
     initializers or its process-global layer names."""
-    for i, layer in enumerate(model.layers):
-        for v in layer.weights:
-            shape = tuple(v.shape)
-            rng = _rng(seed, "weight", i, v.name, shape)
-            if v.name == "moving_mean":
-                value = np.zeros(shape)
-            elif v.name == "moving_variance":
-                value = np.ones(shape)
-            elif v.name == "gamma":
-                value = 1.0 + 0.1 * rng.standard_normal(shape)
-            else:
-                bound = 1.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.1
-                value = rng.uniform(-bound, bound, shape)
-            v.assign(value.astype("float32"))
+    keras_init(model, seed, _fill, key="layer", trainable_only=False, label="weight")
 
 
 def _optimizer(kind):
@@ -62,15 +56,7 @@ def _optimizer(kind):
 
 
 def _tensor(seed, *shape, label):
-    return tf.constant(_rng(seed, label).standard_normal(shape).astype("float32"))
-
-
-def _number(value):
-    """The returned loss as a float64 scalar array, whatever it was returned as."""
-    try:
-        return np.array(np.asarray(value, dtype=np.float64).reshape(()))
-    except Exception:
-        raise TypeError(f"train_step returned {_type_name(value)}, which is not a single number") from None
+    return tf.constant(np_rng(seed, label).standard_normal(shape).astype("float32"))
 
 
 def _values(variables):
@@ -93,7 +79,7 @@ def probe_steps(mod, seed, trial):
     x = _tensor(seed, batch, n_in, label="x")
     y = _tensor(seed, batch, n_out, label="y")
     returned = [mod.train_step(model, x, y, opt) for _ in range(N_STEPS)]
-    losses = [_number(r) for r in returned]
+    losses = [scalar_array(r, "train_step") for r in returned]
     return {
         "loss_type": _type_name(returned[0]),
         "first_loss": losses[0],
@@ -114,7 +100,7 @@ def probe_updates(mod, seed, trial):
 
 def probe_train_mode(mod, seed, trial):
     keras.utils.set_random_seed(sub_seed(seed, "build"))
-    dropout = _FlagDropout(0.3, seed=sub_seed(seed, "dropout") % 10_000)
+    dropout = _FlagDropout(0.3, seed=small_seed(seed, "dropout", below=10_000))
     model = keras.Sequential(
         [
             keras.Input((6,)),
