@@ -5,18 +5,19 @@ autocast, GradScaler("cuda")), else the CPU (device_type "cpu", bfloat16 autocas
 GradScaler("cpu"), which really scales, unscales, skips non-finite steps and updates its scale).
 
 The probes only record raw facts: the returned value and its type, the dtype of a hidden
-activation seen inside the probe model's first forward, the number of forward calls, the parameters after the step(s) and the
-scaler's scale after each step. The grader compares them with the reference's.
+activation seen inside the probe model's first forward, the number of forward calls, the
+parameters after the step(s) and the scaler's scale after each step. The grader compares them
+with the reference's.
 """
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import canonical_init, dtype_name, generator, param_list, prepare, randn, scalar_tensor
 from grader.harness.kit import type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
-_Tensor = torch.Tensor
-_float, _isinstance, _str, _sorted = float, isinstance, str, sorted
+prepare()
+_float = float
 
 CUDA = torch.cuda.is_available()
 DEVICE_TYPE = "cuda" if CUDA else "cpu"
@@ -52,7 +53,7 @@ class AmpProbeNet(torch.nn.Module):
 
     def forward(self, x):
         h = self.hidden(x)
-        self.seen.append(_str(h.dtype).removeprefix("torch."))
+        self.seen.append(dtype_name(h))
         return self.out(torch.relu(h))
 
 
@@ -93,18 +94,6 @@ def _stale_grads(model, seed, scale):
         p.grad = (scale * randn(seed, *p.shape, label=f"stale-{i}")).to(DEVICE_TYPE)
 
 
-def _number(value):
-    """The returned loss as a float64 scalar tensor, whatever it was returned as."""
-    try:
-        return torch.as_tensor(value, dtype=torch.float64).detach().to("cpu").clone().reshape(())
-    except Exception:
-        raise TypeError(f"amp_train_step returned {_type_name(value)}, which is not a single number") from None
-
-
-def _params(model):
-    return [p.detach().to("cpu").clone() for p in model.parameters()]
-
-
 def probe_step(mod, seed, trial):
     """One step: returned loss and its type, the autocast dtype seen in forward, the parameters."""
     opt_kind, crit, n, init_scale = STEP_SETUPS[trial]
@@ -116,10 +105,10 @@ def probe_step(mod, seed, trial):
     ret = mod.amp_train_step(model, x, y, opt, _criterion(crit), scaler, DEVICE_TYPE)
     return {
         "loss_type": _type_name(ret),
-        "loss": _number(ret),
+        "loss": scalar_tensor(ret, "amp_train_step"),
         "forward_dtypes": model.seen[:1],  # the dtype the (first) forward pass ran in
         "forward_calls": len(model.seen),
-        "params": _params(model),
+        "params": param_list(model),
     }
 
 
@@ -136,7 +125,7 @@ def probe_loop(mod, seed, trial):
         x, y = _batch(seed, crit, BATCH, f"loop-{step}")
         mod.amp_train_step(model, x, y, opt, criterion, scaler, DEVICE_TYPE)
         scales.append(_float(scaler.get_scale()))
-    return {"scales": scales, "params": _params(model)}
+    return {"scales": scales, "params": param_list(model)}
 
 
 def probe_overflow(mod, seed, trial):
@@ -146,4 +135,4 @@ def probe_overflow(mod, seed, trial):
     scaler = _scaler(OVERFLOW_SCALE)
     x, y = _batch(seed, "mse", BATCH, "overflow", target_scale=1e4)
     mod.amp_train_step(model, x, y, opt, torch.nn.MSELoss(), scaler, DEVICE_TYPE)
-    return {"params": _params(model)}
+    return {"params": param_list(model)}

@@ -11,12 +11,12 @@ facts only: the returned dict's types and values, those flags, the parameters.
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn
+from grader.harness.kit import canonical_init, capture, generator, param_list, prepare, randn, scalar_tensor
 from grader.harness.kit import type_name as _type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
-_Tensor = torch.Tensor
-_is_grad_enabled = torch.is_grad_enabled
+prepare()
+_is_grad_enabled = capture(torch, "is_grad_enabled")
 _bool, _isinstance, _sorted, _dict = bool, isinstance, sorted, dict
 
 CUDA = torch.cuda.is_available()
@@ -138,16 +138,6 @@ def _entry(result, key):
     return result.get(key) if _isinstance(result, _dict) else None
 
 
-def _number(v):
-    """A returned metric as a float64 scalar tensor, whatever its type (the type is observed apart)."""
-    if v is None:
-        return None
-    try:
-        return torch.as_tensor(v, dtype=torch.float64).detach().to("cpu").clone().reshape(())
-    except Exception:
-        return None
-
-
 def _flags(seen, phase, index, on, off):
     return _sorted({on if entry[index] else off for entry in seen if entry[0] == phase})
 
@@ -167,7 +157,7 @@ def probe_epoch(mod, seed, trial):
         "train_modes": _modes(seen, "train"),
         "val_modes": _modes(seen, "val"),
         "val_grad": _flags(seen, "val", 2, "enabled", "disabled"),
-        "params": [p.detach().to("cpu").clone() for p in model.parameters()],
+        "params": param_list(model),
     }
 
 
@@ -176,6 +166,7 @@ def probe_metrics(mod, seed, trial):
     does not change the outputs, so the returned metrics depend only on how they are computed."""
     result, _, _ = _run(mod, seed, trial, lr_scale=0.0, dropout=0.0)
     return {
-        "train_loss": _number(_entry(result, "train_loss")),
-        "val_accuracy": _number(_entry(result, "val_accuracy")),
+        # as float64 scalar tensors, whatever their type (the type is observed apart)
+        "train_loss": scalar_tensor(_entry(result, "train_loss"), default=None),
+        "val_accuracy": scalar_tensor(_entry(result, "val_accuracy"), default=None),
     }

@@ -9,15 +9,12 @@ of its own, which records them even when the call raises.
 
 import torch
 
-from grader.harness.kit import generator, randn
+from grader.harness.kit import capture, generator, randn
 
 # Captured when the probes load, before the candidate's module is imported.
 _Tensor = torch.Tensor
-_REQUIRES_GRAD = torch._C.TensorBase.requires_grad.__get__
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_TO = torch._C.TensorBase.to
-_as_tensor = torch.as_tensor
+_REQUIRES_GRAD, _DETACH, _CLONE, _TO = capture(torch._C.TensorBase, "requires_grad", "detach", "clone", "to")
+_as_tensor = capture(torch, "as_tensor")
 _isinstance, _bool, _float, _int = isinstance, bool, float, int
 
 # trial -> (N, C, logits dtype, labels taken as a non-contiguous column)

@@ -1,9 +1,10 @@
 """Probes for torch-save-load.
 
 Every probe trains a small MLP for a few steps (so the optimizer has real state: Adam moments,
-SGD momentum buffers, BatchNorm running statistics), then exercises save_checkpoint / load_checkpoint in the sandbox's private
-working directory. Files are written by the candidate (save probes) or by the probe itself in the
-format the statement fixes (load probes), so that saving and loading are graded separately.
+SGD momentum buffers, BatchNorm running statistics), then exercises save_checkpoint /
+load_checkpoint in the sandbox's private working directory. Files are written by the candidate
+(save probes) or by the probe itself in the format the statement fixes (load probes), so that
+saving and loading are graded separately.
 
 A checkpoint "written on a GPU machine" is emulated on the CPU: while the probe saves it, a
 storage tagger marks every tensor as living on cuda:0, exactly as torch.save records CUDA
@@ -18,7 +19,7 @@ import pathlib
 import torch
 import torch.serialization
 
-from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import canonical_init, capture, prepare, randn, state_of, sub_seed
 from grader.harness.kit import type_name as _type_name
 
 IN, HIDDEN, OUT, BATCH = 5, 16, 3, 8
@@ -31,8 +32,9 @@ GPU_DEVICE = {0: torch.device("cpu"), 1: "cpu", 2: torch.device("cpu")}
 _dict, _isinstance, _str, _int = dict, isinstance, str, int
 _Module = torch.nn.Module
 _Optimizer = torch.optim.Optimizer
-_MODULE_STATE_DICT = torch.nn.Module.state_dict
-_OPTIMIZER_STATE_DICT = torch.optim.Optimizer.state_dict
+_MODULE_STATE_DICT = capture(torch.nn.Module, "state_dict")
+_OPTIMIZER_STATE_DICT = capture(torch.optim.Optimizer, "state_dict")
+prepare()
 _COUNTER = itertools.count()
 
 # ----------------------------------------------------------------------------------------------
@@ -90,10 +92,6 @@ def _path(trial):
     os.mkdir(folder)
     path = os.path.join(folder, "checkpoint.pt")
     return pathlib.Path(path) if trial == 2 else path
-
-
-def _state(model):
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def _tensors_view(d):
@@ -195,7 +193,7 @@ def probe_load(mod, seed, trial):
     return {
         "epoch": epoch,
         "modes": {"before": modes_before, "after": _modes(model)},
-        "model": _state(model),
+        "model": state_of(model),
         "optimizer": _optimizer_view(opt.state_dict()),
     }
 
@@ -213,7 +211,7 @@ def probe_gpu_checkpoint(mod, seed, trial):
         model = _model(seed, "gpu-fresh")
         opt = _optimizer(trial, model)
         mod.load_checkpoint(model, opt, path, GPU_DEVICE[trial])
-        loaded[name] = {"model": _state(model), "optimizer": _optimizer_view(opt.state_dict())}
+        loaded[name] = {"model": state_of(model), "optimizer": _optimizer_view(opt.state_dict())}
     return loaded
 
 

@@ -8,16 +8,13 @@ ones, and dropout is strong: any forward pass in training mode changes the outpu
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn, sub_seed
+from grader.harness.kit import canonical_init, capture, generator, prepare, randn, state_of, sub_seed
 
 # Bound now: this module is compiled before the candidate's code is imported.
+prepare()
 _Tensor = torch.Tensor
-_requires_grad = torch._C.TensorBase.requires_grad.__get__
-_grad_fn = torch._C.TensorBase.grad_fn.__get__
-_is_grad_enabled = torch.is_grad_enabled
-_softmax = torch.softmax
-_detach = torch._C.TensorBase.detach
-_clone = torch._C.TensorBase.clone
+_requires_grad, _grad_fn, _detach, _clone = capture(torch._C.TensorBase, "requires_grad", "grad_fn", "detach", "clone")
+_is_grad_enabled, _softmax = capture(torch, "is_grad_enabled", "softmax")
 _bool, _isinstance = bool, isinstance
 
 FEATURES, HIDDEN, CLASSES = 6, 16, 4
@@ -69,11 +66,6 @@ def _graph(out):
     return {"requires_grad": _bool(_requires_grad(out)), "has_grad_fn": _grad_fn(out) is not None}
 
 
-def _state(model):
-    """Parameters and buffers (batch norm's running statistics and counter)."""
-    return {name: _clone(_detach(t)) for name, t in model.state_dict().items()}
-
-
 def _arrive(model, how):
     model.train(how != "eval")
     if how == "mixed":
@@ -102,7 +94,7 @@ def probe_predict(mod, seed, trial):
     return {
         "probs": out,
         "softmax_of_logits": _softmax_of_last_logits(),
-        "inference": {"forward_modes": sorted({mode for mode, _ in seen}), "state_after": _state(model)},
+        "inference": {"forward_modes": sorted({mode for mode, _ in seen}), "state_after": state_of(model)},
         "graph": {**_graph(out), "grad_in_forward": sorted({grad for _, grad in seen})},
         "training_after": [_bool(m.training) for m in model.modules()],
     }

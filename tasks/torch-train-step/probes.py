@@ -1,16 +1,12 @@
 import torch
 
-from grader.harness.kit import canonical_init, randn, sub_seed
+from grader.harness.kit import canonical_init, capture, prepare, randn, scalar_tensor, snapshot, sub_seed
 from grader.harness.kit import type_name as _type_name
 
 # Captured when the probes load, before the candidate's module is imported.
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_DOUBLE = torch._C.TensorBase.double
-_MUL = torch._C.TensorBase.mul
-_SUM = torch._C.TensorBase.sum
-_SQRT = torch.sqrt
-_AS_TENSOR = torch.as_tensor
+prepare()
+_DETACH, _CLONE, _DOUBLE, _MUL, _SUM = capture(torch._C.TensorBase, "detach", "clone", "double", "mul", "sum")
+_SQRT, _AS_TENSOR = capture(torch, "sqrt", "as_tensor")
 _FLOAT64 = torch.float64
 
 N_IN, HIDDEN, N_OUT = 6, 16, 3
@@ -77,18 +73,6 @@ def _call(mod, model, x, y, opt, crit, how, seed):
     return mod.train_step(model, x, y, opt, crit, how[1])
 
 
-def _number(value):
-    """The returned loss as a float64 scalar tensor, whatever it was returned as."""
-    try:
-        return torch.as_tensor(value, dtype=torch.float64).detach().clone().reshape(())
-    except Exception:
-        raise TypeError(f"train_step returned {_type_name(value)}, which is not a single number") from None
-
-
-def _snap(grads):
-    return [None if g is None else _CLONE(_DETACH(g)) for g in grads]
-
-
 class _Watch:
     """Hooks that record what train_step does: the modes and the output of each forward pass,
     each parameter's gradient right after backward accumulated it (before any clipping), and the
@@ -108,7 +92,7 @@ class _Watch:
 
     def _step(self, opt, args, kwargs):
         self.steps.append(
-            {"grads": _snap([p.grad for p in self.params]), "lr": [float(g["lr"]) for g in opt.param_groups]}
+            {"grads": snapshot([p.grad for p in self.params]), "lr": [float(g["lr"]) for g in opt.param_groups]}
         )
 
     def _raw(self, i, p):
@@ -150,17 +134,17 @@ def probe_step(mod, seed, trial):
     first_output = watch.outputs[0] if watch.outputs else None
     return {
         "loss_type": _type_name(ret),
-        "loss": _number(ret),
+        "loss": scalar_tensor(ret, "train_step"),
         # the criterion on the first forward pass's output: the loss train_step should return
         "loss_of_first_forward": None
         if first_output is None
         else _AS_TENSOR(_criterion(crit)(first_output, y), dtype=_FLOAT64).reshape(()),
         "mode": {"during_forward": watch.modes[0] if watch.modes else None, "after": bool(model.training)},
-        "final_grads": _snap([p.grad for p in model.parameters()]),
+        "final_grads": snapshot([p.grad for p in model.parameters()]),
         "raw_grads_clipped": _clip(watch.raw, max_norm),
         "optimizer": {"steps": len(watch.steps), "lr": [s["lr"] for s in watch.steps]},
         # without any step() of the given optimizer there is no order to judge (one_step fails)
-        "grads_at_step": watch.steps[0]["grads"] if watch.steps else _snap([p.grad for p in model.parameters()]),
+        "grads_at_step": watch.steps[0]["grads"] if watch.steps else snapshot([p.grad for p in model.parameters()]),
     }
 
 
