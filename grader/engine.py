@@ -83,7 +83,8 @@ class Engine:
                 task, items, sandbox=self.sandbox, settings=self.settings, cuda=cuda, device=device
             )
         except ReferenceError_ as exc:
-            return grading.failed(task, submission, Status.sandbox_error, str(exc), device=device, started=started)
+            report = grading.failed(task, submission, Status.sandbox_error, str(exc), device=device, started=started)
+            return report.model_copy(update={"reference_failed": True})
         return grading.grade(
             task,
             submission,

@@ -194,6 +194,9 @@ class Report(BaseModel):
     max_score: float
     checks: list[CheckResult]
     message: str = ""
+    # sandbox_error because the task's reference could not be trusted (a task defect, counted by
+    # the grader_reference_failures metric), not because of this submission or the machine.
+    reference_failed: bool = False
     warnings: list[str] = []
     integrity: list[IntegrityFinding] = []  # signals for the interviewer; never change the score
     stdout: str = ""

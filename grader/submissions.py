@@ -8,7 +8,12 @@ from grader.models import Submission
 
 
 class SubmissionRejected(ValueError):
-    """The file cannot be graded; the message is one line for the user."""
+    """The file cannot be graded; the message is one line for the user. `too_large` says it was
+    refused for its size (the API answers 413 for that, 422 for the rest)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 def read_submission(path: Path, *, task_id: str, max_kib: int, candidate_id: str | None = None) -> Submission:
@@ -18,7 +23,7 @@ def read_submission(path: Path, *, task_id: str, max_kib: int, candidate_id: str
             raise SubmissionRejected(f"{path}: no such file")
         size = path.stat().st_size
         if size > max_kib * 1024:
-            raise SubmissionRejected(f"{path}: {size} bytes is over the {max_kib} KiB limit")
+            raise SubmissionRejected(f"{path}: {size} bytes is over the {max_kib} KiB limit", too_large=True)
         data = path.read_bytes()
     except PermissionError:
         raise SubmissionRejected(f"{path}: not readable (permission denied)") from None
@@ -32,7 +37,7 @@ def parse_submission(
 ) -> Submission:
     """Validate raw bytes as a submission."""
     if len(data) > max_kib * 1024:
-        raise SubmissionRejected(f"{name}: {len(data)} bytes is over the {max_kib} KiB limit")
+        raise SubmissionRejected(f"{name}: {len(data)} bytes is over the {max_kib} KiB limit", too_large=True)
     try:
         code = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -460,7 +460,10 @@ class Store:
         )
         with self._session() as s:
             for task_id, report in s.execute(query):
-                if str((report or {}).get("message", "")).startswith("reference solution of"):
+                report = report or {}
+                # Reports saved before the flag existed say it only in their message.
+                legacy = str(report.get("message", "")).startswith("reference solution of")
+                if report.get("reference_failed", legacy):
                     out[task_id] = out.get(task_id, 0) + 1
         return out
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.models import Environment, Report, Status, Submission
-from grader.service.store import ApiKey, IdempotencyConflict, State, Store
+from grader.service.store import ApiKey, IdempotencyConflict, State, Store, SubmissionRow
 from tests.support.service import DB_KINDS, database
 
 
@@ -135,15 +135,23 @@ def test_delivery_log(store):
 
 
 def test_reference_failures_are_counted_per_task(store):
-    broken = _report(Status.sandbox_error, None).model_copy(
+    """Counted from the report's flag, never from its words; reports saved before the flag existed
+    are still recognised by their message."""
+    broken = _report(Status.sandbox_error, None).model_copy(update={"reference_failed": True, "message": "any text"})
+    legacy = _report(Status.sandbox_error, None).model_copy(
         update={"message": "reference solution of numpy-standardize failed: x"}
     )
-    other = _report(Status.sandbox_error, None).model_copy(update={"message": "sandbox error: docker down"})
-    for report in (broken, broken, other, _report()):
+    other = _report(Status.sandbox_error, None).model_copy(update={"message": "reference solution of x, it says"})
+    ids = []
+    for report in (broken, broken, legacy, other, _report()):
         row = store.add_submission(_sub(), owner_id=None)[0]
         store.start(row.id)
         store.complete(row.id, report)
-    assert store.reference_failures() == {"numpy-standardize": 2}
+        ids.append(row.id)
+    with store._session.begin() as s:  # the legacy row, as saved before the flag existed
+        row = s.get(SubmissionRow, ids[2])
+        row.report = {k: v for k, v in row.report.items() if k != "reference_failed"}
+    assert store.reference_failures() == {"numpy-standardize": 3}
 
 
 def test_the_seed_salt_is_created_once_and_shared(store):

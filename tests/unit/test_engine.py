@@ -94,7 +94,7 @@ def test_a_reference_that_raises_is_a_sandbox_error_never_a_match_and_is_not_cac
     sandbox = Scripted(reference=boom, candidate=lambda job: stream(job, boom))
     engine, _ = engine_for(tmp_path, sandbox)
     report = submit(engine)
-    assert report.status is Status.sandbox_error and report.score is None
+    assert report.status is Status.sandbox_error and report.score is None and report.reference_failed
     assert (
         "synthetic" in report.message
         and "probe 'p', trial 0" in report.message

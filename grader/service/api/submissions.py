@@ -218,7 +218,7 @@ async def create_submission(
             name="code",
         )
     except SubmissionRejected as exc:
-        raise _fail(413 if "limit" in str(exc) else 422, str(exc)) from None
+        raise _fail(413 if exc.too_large else 422, str(exc)) from None
 
     def store_it() -> tuple[SubmissionRow, bool]:
         return store.add_submission(
