@@ -48,8 +48,9 @@ def capture() -> None:
         _orig["t_reshape"] = torch._C.TensorBase.reshape
         _orig["t_tolist"] = torch._C.TensorBase.tolist
         _orig["t_is_complex"] = torch._C.TensorBase.is_complex
-        _orig["t_requires_grad"] = torch._C.TensorBase.requires_grad.__get__
-        _orig["t_grad_fn"] = torch._C.TensorBase.grad_fn.__get__
+        # getset descriptors on the class (the stubs type the instance attributes): their getters
+        _orig["t_requires_grad"] = torch._C.TensorBase.requires_grad.__get__  # type: ignore[attr-defined]
+        _orig["t_grad_fn"] = torch._C.TensorBase.grad_fn.__get__  # type: ignore[union-attr]
         _orig["t_is_contiguous"] = torch._C.TensorBase.is_contiguous
         _orig["t_disable_tf"] = torch._C.DisableTorchFunctionSubclass
     if "tensorflow" in sys.modules:
@@ -146,12 +147,12 @@ def encode(x: Any, depth: int = 0) -> Any:
             items.append(encode(item, depth + 1))
         return {"kind": "list", "type": type_name(x), "items": items}
     if isinstance(x, dict):
-        items = {}
+        entries = {}
         for i, (k, v) in enumerate(_orig["dict_items"](x)):
             if i >= 10_000:
                 break
-            items[_orig["str"](str(k))[:200]] = encode(v, depth + 1)
-        return {"kind": "dict", "items": items}
+            entries[_orig["str"](str(k))[:200]] = encode(v, depth + 1)
+        return {"kind": "dict", "items": entries}
     torch = _orig.get("torch")
     if torch is not None:
         if isinstance(x, torch.Tensor):
@@ -175,6 +176,7 @@ def encode(x: Any, depth: int = 0) -> Any:
             return {"kind": kind, "type": type_name(x), "value": value, "dtype": enc["dtype"]}
     tf = _orig.get("tf")
     if tf is not None and isinstance(x, (tf.Tensor, tf.Variable)):
+        assert np is not None  # TensorFlow imports NumPy
         eager = _orig["tf_convert"](x)
         enc = _ndarray(np.asarray(_orig["tf_eager_numpy"](eager)), kind="tensor", typename=type_name(x))
         enc["device"] = "cpu" if "CPU" in str(getattr(eager, "device", "")) else str(getattr(eager, "device", ""))

@@ -96,8 +96,8 @@ def _as_fresh_interpreter() -> None:
     if "warnings" in warm.IMPORT_STATE:
         import warnings
 
-        warnings.filters[:] = warm.IMPORT_STATE["warnings"]
-        warnings._filters_mutated()
+        warnings.filters[:] = warm.IMPORT_STATE["warnings"]  # type: ignore[index]  # a list at run time
+        warnings._filters_mutated()  # type: ignore[attr-defined]  # what warnings.simplefilter calls
 
 
 def _seccomp(cfg: dict) -> None:
