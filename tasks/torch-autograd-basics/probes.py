@@ -1,15 +1,10 @@
 import torch
 
-from grader.harness.kit import randn
+from grader.harness.kit import capture, randn
 
 # Captured when the probes load, before the candidate's module is imported.
-_REQUIRES_GRAD = torch._C.TensorBase.requires_grad.__get__
-_GRAD_FN = torch._C.TensorBase.grad_fn.__get__
-_GRAD = torch._C.TensorBase.grad.__get__
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_RESHAPE = torch._C.TensorBase.reshape
-_NUMEL = torch._C.TensorBase.numel
+_REQUIRES_GRAD, _GRAD_FN, _GRAD = capture(torch._C.TensorBase, "requires_grad", "grad_fn", "grad")
+_DETACH, _CLONE, _RESHAPE, _NUMEL = capture(torch._C.TensorBase, "detach", "clone", "reshape", "numel")
 
 # trial -> (shape, dtype, x.requires_grad, x already has a .grad, non-contiguous layout)
 CASES = {

@@ -4,15 +4,16 @@ Features carry each sample's index in column 0, so the order a loader yields sam
 read from the batches. Data arrive as NumPy arrays (trial 0), Python lists (trial 1) or torch
 tensors (trial 2). The NumPy dtypes and memory layouts the statement allows are observed apart
 (probe_numpy_dtypes, probe_numpy_layouts): the candidate's items from those arrays next to its own
-items from the same values in plain float64 / int64 C-ordered arrays. Shuffling is judged by its properties (every sample once per epoch, a new
-permutation each epoch, the same sequence for the same seed, another for another seed), so any
-way of shuffling with a dedicated, seeded torch.Generator passes.
+items from the same values in plain float64 / int64 C-ordered arrays. Shuffling is judged by its
+properties (every sample once per epoch, a new permutation each epoch, the same sequence for the
+same seed, another for another seed), so any way of shuffling with a dedicated, seeded
+torch.Generator passes.
 """
 
 import numpy as np
 import torch
 
-from grader.harness.kit import generator, sub_seed
+from grader.harness.kit import capture, generator, sub_seed
 from grader.harness.kit import type_name as _type_name
 
 FEATURES, CLASSES = 3, 5
@@ -22,7 +23,8 @@ BATCHES = {0: (10, 4), 1: (12, 5), 2: (10, 16)}
 SHUFFLE = {0: (10, 4), 1: (13, 5), 2: (11, 1)}
 
 _isinstance, _int, _list, _str = isinstance, int, list, str
-_np_array, _np_float64, _np_int64 = np.array, np.float64, np.int64
+_np_array = capture(np, "array")
+_np_float64, _np_int64 = np.float64, np.int64
 
 
 def _data(seed, trial, n, label):

@@ -19,18 +19,17 @@ compares them with the reference's. The accuracy is observed on a run whose drop
 
 import torch
 
-from grader.harness.kit import canonical_init, generator, randn, type_name
+from grader.harness.kit import canonical_init, capture, generator, randn, type_name
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
 _TensorBase = torch._C.TensorBase
 _disabled = torch._C.DisableTorchFunctionSubclass
-_as_subclass = torch.Tensor.as_subclass
-_parse_to = torch._C._nn._parse_to
-_is_grad_enabled = torch.is_grad_enabled
+_as_subclass = capture(torch.Tensor, "as_subclass")
+_parse_to = capture(torch._C._nn, "_parse_to")
+_is_grad_enabled = capture(torch, "is_grad_enabled")
 _float, _bool, _type, _isinstance = float, bool, type, isinstance
-_t_to, _t_detach, _t_numel = _TensorBase.to, _TensorBase.detach, _TensorBase.numel
-_t_reshape, _t_tolist = _TensorBase.reshape, _TensorBase.tolist
+_t_to, _t_detach, _t_numel, _t_reshape, _t_tolist = capture(_TensorBase, "to", "detach", "numel", "reshape", "tolist")
 
 FEATURES, HIDDEN, CLASSES, DROPOUT, WRONG = 8, 32, 5, 0.5, 0.15
 # trial -> (samples, batch size, loader kind); trials 1 and 2 end with a partial batch.
@@ -146,7 +145,8 @@ class DeviceTensor(torch.Tensor):
         where = next(iter(found), HOST)
         if name in ("numpy", "__array__") and where == DEVICE:
             raise TypeError(
-                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+                "can't convert cuda:0 device type tensor to numpy. "
+                "Use Tensor.cpu() to copy the tensor to host memory first."
             )
         if kwargs.get("device") is not None:  # torch.as_tensor(t, device=...), torch.zeros_like(t, device=...)
             where = _tag_for(kwargs["device"])

@@ -1,11 +1,12 @@
 import torch
 
-from grader.harness.kit import canonical_init, generator, modules_of, randn
+from grader.harness.kit import canonical_init, capture, generator, modules_of, randn
 
 # Bound now: this module is compiled before the candidate's code is imported.
 _Tensor = torch.Tensor
 _isinstance = isinstance
-_contiguous, _clone, _cat = torch.Tensor.contiguous, torch.Tensor.clone, torch.cat
+_contiguous, _clone = capture(torch.Tensor, "contiguous", "clone")
+_cat = capture(torch, "cat")
 
 # Batch sizes per trial; the batch of one has its own probe.
 BATCH = {0: 3, 1: 8, 2: 5}

@@ -4,23 +4,22 @@ import random
 import numpy as np
 import torch
 
-from grader.harness.kit import generator, sub_seed
+from grader.harness.kit import capture, generator, sub_seed
 
 # Captured when the probes load, before the candidate's module is imported.
 _ENV = os.environ
-_DET_ENABLED = torch.are_deterministic_algorithms_enabled
-_DET_WARN_ONLY = torch.is_deterministic_algorithms_warn_only_enabled
-_USE_DET = torch.use_deterministic_algorithms
-_CUDNN_DET = torch._C._get_cudnn_deterministic
-_CUDNN_BENCH = torch._C._get_cudnn_benchmark
-_SET_CUDNN_DET = torch._C._set_cudnn_deterministic
-_SET_CUDNN_BENCH = torch._C._set_cudnn_benchmark
-_PY_RANDOM = random.random
-_PY_SEED = random.seed
-_NP_SEED = np.random.seed
-_NP_RAND = np.random.rand
-_T_SEED = torch.manual_seed
-_T_RAND = torch.rand
+_DET_ENABLED, _DET_WARN_ONLY, _USE_DET = capture(
+    torch,
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "use_deterministic_algorithms",
+)
+_CUDNN_DET, _CUDNN_BENCH, _SET_CUDNN_DET, _SET_CUDNN_BENCH = capture(
+    torch._C, "_get_cudnn_deterministic", "_get_cudnn_benchmark", "_set_cudnn_deterministic", "_set_cudnn_benchmark"
+)
+_PY_RANDOM, _PY_SEED = capture(random, "random", "seed")
+_NP_SEED, _NP_RAND = capture(np.random, "seed", "rand")
+_T_SEED, _T_RAND = capture(torch, "manual_seed", "rand")
 
 
 def _seed_for(seed, trial):

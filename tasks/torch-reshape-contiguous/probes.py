@@ -1,12 +1,9 @@
 import torch
 
-from grader.harness.kit import generator
+from grader.harness.kit import capture, generator
 
 # Captured when the probes load, before the candidate's module is imported.
-_IS_CONTIGUOUS = torch._C.TensorBase.is_contiguous
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_ADD_ = torch._C.TensorBase.add_
+_IS_CONTIGUOUS, _DETACH, _CLONE, _ADD_ = capture(torch._C.TensorBase, "is_contiguous", "detach", "clone", "add_")
 _CONTIGUOUS_FORMAT = torch.contiguous_format
 _STR = str
 

@@ -3,17 +3,13 @@ import copy
 import numpy as np
 import torch
 
-from grader.harness.kit import generator, sub_seed
+from grader.harness.kit import capture, generator, sub_seed
 
 # Captured when the probes load, before the candidate's module is imported.
-_REQUIRES_GRAD = torch._C.TensorBase.requires_grad.__get__
-_GRAD_FN = torch._C.TensorBase.grad_fn.__get__
-_GRAD = torch._C.TensorBase.grad.__get__
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_FILL = torch._C.TensorBase.fill_
-_NP_COPY = np.ndarray.copy
-_NP_ARRAY = np.array
+_REQUIRES_GRAD, _GRAD_FN, _GRAD = capture(torch._C.TensorBase, "requires_grad", "grad_fn", "grad")
+_DETACH, _CLONE, _FILL = capture(torch._C.TensorBase, "detach", "clone", "fill_")
+_NP_COPY = capture(np.ndarray, "copy")
+_NP_ARRAY = capture(np, "array")
 _NP_FLOAT64 = np.float64
 
 # trial -> what make_leaf receives

@@ -1,20 +1,13 @@
 import torch
 
-from grader.harness.kit import canonical_init, generator, modules_of, randn, sub_seed
+from grader.harness.kit import canonical_init, capture, generator, modules_of, randn, sub_seed
 
 # Captured when the probes load, before the candidate's module is imported.
-_DROPOUT = torch.nn.functional.dropout
-_ONES_LIKE = torch.ones_like
-_MANUAL_SEED = torch.manual_seed
-_DETACH = torch._C.TensorBase.detach
-_CLONE = torch._C.TensorBase.clone
-_MUL = torch._C.TensorBase.mul
-_ABS = torch._C.TensorBase.abs
-_SUM = torch._C.TensorBase.sum
-_GT = torch._C.TensorBase.gt
-_ALL = torch._C.TensorBase.all
-_INDEX_SELECT = torch._C.TensorBase.index_select
-_RESHAPE = torch._C.TensorBase.reshape
+_DROPOUT = capture(torch.nn.functional, "dropout")
+_ONES_LIKE, _MANUAL_SEED = capture(torch, "ones_like", "manual_seed")
+_DETACH, _CLONE, _MUL, _ABS, _SUM, _GT, _ALL, _INDEX_SELECT, _RESHAPE = capture(
+    torch._C.TensorBase, "detach", "clone", "mul", "abs", "sum", "gt", "all", "index_select", "reshape"
+)
 
 # (vocab_size, embed_dim, num_classes) per trial
 DIMS = {0: (50, 8, 2), 1: (120, 16, 5), 2: (200, 32, 4)}
