@@ -12,6 +12,7 @@ import hashlib
 import inspect
 import math
 import sys
+from typing import Any
 
 _type = type  # captured before any candidate code runs
 _float, _isinstance, _tuple, _list, _dict, _getattr = float, isinstance, tuple, list, dict, getattr
@@ -46,7 +47,7 @@ def capture(obj, *names: str):
         raise TypeError("capture(obj, *names) needs at least one name")
     found = []
     for name in names:
-        static = inspect.getattr_static(obj, name) if _isinstance(obj, _type) else None
+        static: Any = inspect.getattr_static(obj, name) if _isinstance(obj, _type) else None
         if hasattr(static, "__get__") and hasattr(static, "__set__"):
             found.append(static.__get__)  # a property / getset / member descriptor: its getter
         else:
@@ -160,9 +161,11 @@ def _keras_keyed(model, key: str, trainable_only: bool) -> list:
             for v in (layer.trainable_weights if trainable_only else layer.weights)
         ]
     variables = model.trainable_variables if trainable_only else model.weights
-    pairs, seen = [], {}
+    pairs: list = []
+    seen: dict[tuple, int] = {}
     for v in variables:
         shape = tuple(int(d) for d in v.shape)
+        labels: tuple
         if key == "shape":
             labels = (shape,)
         elif key == "shape_rank":
