@@ -6,12 +6,14 @@ import html
 
 from grader.models import Report
 
-# Characters that could start Markdown syntax inside a line (emphasis, code, links and images,
-# table cells, strike-through, escapes) get a backslash; the HTML-significant ones become entities,
-# so no tag, autolink or entity of the candidate's survives. A link needs "[" and an image "![",
-# so "(" and ")" stay as they are; fields never start a line, so "#", "-", "1." cannot open blocks.
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_MD_ESCAPED = {c: "\\" + c for c in "\\`*_[]|!~"} | _MD_ENTITIES
+# Untrusted text stays text: "<" becomes an entity, so no tag, autolink or comment can open; "["
+# gets a backslash, so no link or image can (an image needs "![", a link "[" and, for a reference
+# link, a definition at the start of a line, which a field never is); "&" becomes an entity so
+# the text shows as written; "\\", "`", "*", "_", "~" and "|" get a backslash so code spans,
+# emphasis, strike-through and table cells cannot be forged. Fields never start a line, so "#",
+# ">", "-" and "1." cannot open blocks.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;"}
+_MD_ESCAPED = {c: "\\" + c for c in "\\`*_[|~"} | _MD_ENTITIES
 
 STATUS_TEXT = {
     "graded": "graded",
