@@ -172,6 +172,25 @@ def grade(
     return _report(task, submission, status, message, total, results, run, env, started)
 
 
+def grader_error(submission: Submission, message: str, *, max_score: float = 0.0, task_version: str = "?") -> Report:
+    """A sandbox_error report for a failure before any grading could start (no task loaded, or the
+    grader itself raised): no checks, no score, the message says why."""
+    return Report(
+        task_id=submission.task_id,
+        task_version=task_version,
+        candidate_id=submission.candidate_id,
+        status=Status.sandbox_error,
+        score=None,
+        max_score=max_score,
+        checks=[],
+        message=message,
+        duration_s=0.0,
+        environment=Environment(python=platform.python_version()),
+        submission_sha256=submission.sha256,
+        graded_at=datetime.now(UTC),
+    )
+
+
 def failed(
     task: Task, submission: Submission, status: Status, message: str, *, device: str, started: datetime
 ) -> Report:

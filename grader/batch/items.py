@@ -15,13 +15,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from platform import python_version
 
 from pydantic import BaseModel, ValidationError
 
-from grader.models import Environment, Report, Status, Submission
+from grader.grading import grader_error
+from grader.models import Report, Status, Submission
 from grader.submissions import SubmissionRejected, read_submission
 
 REJECTED = "rejected"  # the file could not be read as a submission (missing, unreadable, not UTF-8, too large)
@@ -260,20 +259,8 @@ def rejected(item: Item, max_score: float, why: str) -> Record:
 
 def grader_failure(submission: Submission, max_score: float, exc: BaseException) -> Report:
     """A sandbox_error report for an exception the grader raised (a grader bug, retried on --resume)."""
-    return Report(
-        task_id=submission.task_id,
-        task_version="",
-        candidate_id=submission.candidate_id,
-        status=Status.sandbox_error,
-        score=None,
-        max_score=max_score,
-        checks=[],
-        message=f"grader error: {type(exc).__name__}: {exc}"[:2000],
-        duration_s=0.0,
-        environment=Environment(python=python_version()),
-        submission_sha256=submission.sha256,
-        graded_at=datetime.now(UTC),
-    )
+    message = f"grader error: {type(exc).__name__}: {exc}"[:2000]
+    return grader_error(submission, message, max_score=max_score, task_version="")
 
 
 class Stop:

@@ -4,12 +4,11 @@ grade it once, save the report, and say what happened."""
 from __future__ import annotations
 
 import logging
-import platform
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from grader.models import Environment, Report, Status, Submission
+from grader.grading import grader_error
+from grader.models import Report, Status, Submission
 from grader.service.store import Store, SubmissionRow
 from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
@@ -34,24 +33,6 @@ class Outcome(StrEnum):
     retry = "retry"  # the grader's own fault, attempts remain
 
 
-def error_report(row, message: str) -> Report:
-    """A sandbox_error report for failures that happen before the engine could produce one."""
-    return Report(
-        task_id=row.task_id,
-        task_version="?",
-        candidate_id=row.candidate_id,
-        status=Status.sandbox_error,
-        score=None,
-        max_score=0,
-        checks=[],
-        message=message,
-        duration_s=0.0,
-        environment=Environment(python=platform.python_version()),
-        submission_sha256=row.submission().sha256,
-        graded_at=datetime.now(UTC),
-    )
-
-
 def run_submission(
     submission_id: str, *, store: Store, engine: Grader, max_retries: int
 ) -> tuple[Outcome, SubmissionRow | None]:
@@ -66,11 +47,11 @@ def run_submission(
         task = engine.task(row.task_id)
         report = engine.grade(row.submission(), task=task)
     except (TaskNotFound, TaskInvalid) as exc:
-        report = error_report(row, f"task unavailable: {exc}")
+        report = grader_error(row.submission(), f"task unavailable: {exc}")
         final = True
     except Exception as exc:  # noqa: BLE001 - the grader's fault; retried, then reported
         log.exception("grading %s failed", submission_id)
-        report = error_report(row, f"grader failure: {type(exc).__name__}: {exc}")
+        report = grader_error(row.submission(), f"grader failure: {type(exc).__name__}: {exc}")
     if report.status is Status.sandbox_error and not final:
         store.requeue(submission_id)
         return Outcome.retry, row
