@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,14 +24,22 @@ def validation_message(errors) -> str:
 DISK_FULL = "the data dir's disk is full: nothing was stored; free some space and retry (same Idempotency-Key)"
 
 
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
 def disk_full(exc: BaseException) -> bool:
-    """SQLite's "database or disk is full" (SQLITE_FULL), or an OSError ENOSPC, anywhere in the chain."""
+    """The disk is full, by the error's code, anywhere in the chain: an OSError ENOSPC, SQLite's
+    SQLITE_FULL, or PostgreSQL's disk_full."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
-            return True
-        if "database or disk is full" in str(getattr(seen, "orig", None) or seen):
-            return True
+        for err in (seen, getattr(seen, "orig", None)):
+            if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+                return True
+            code = getattr(err, "sqlite_errorcode", None)
+            if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL:
+                return True
+            if getattr(err, "sqlstate", None) == POSTGRES_DISK_FULL:
+                return True
         seen = seen.__cause__ or seen.__context__
     return False
 
