@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # After a rotation, the old endpoint secret keeps signing (next to the new one) for this long.
     webhook_secret_grace_h: float = 24.0
+    # --- Invitation email (grader/service/mailer.py); smtp_host empty = email off ---
+    smtp_host: str = ""
+    smtp_port: int = 587  # 587 with starttls, 465 with ssl, 25 (or a local relay's port) with none
+    smtp_username: str = ""  # empty: no AUTH LOGIN
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "dlgrader <no-reply@localhost>"  # From: of invitation emails
+    # starttls: plain connect then STARTTLS (required); ssl: TLS from the start; none: no encryption (local relay).
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_timeout_s: float = 10.0  # connect and each SMTP command
 
     webhook_secret: SecretStr = SecretStr("dev-secret")
     # When set, GET /metrics needs `Authorization: Bearer <token>` (Prometheus: authorization.credentials).
