@@ -57,7 +57,7 @@ class SimilarityIndex:
         return self._items[item_id]
 
     def query(self, fp: Fingerprint, *, top: int = 5, exclude: Collection[str] = ()) -> list[Match]:
-        """The `top` submissions sharing the most with `fp`, by score then shared tokens then id."""
+        """The `top` submissions sharing the most with `fp`, in `rank` order (none sharing nothing)."""
         if not len(fp) or not self._items:
             return []
         self._check(fp)
@@ -65,22 +65,15 @@ class SimilarityIndex:
         for h in fp.by_hash:
             for other in self._postings.get(h, ()):
                 counts[other] += 1
-        scored = sorted(
-            (
-                (-(n / min(len(fp), len(self._items[other]))), other)
-                for other, n in counts.items()
-                if other not in exclude
-            )
-        )
-        # The score is exact from the counts; shared tokens only break ties, so compare in full the
-        # candidates down to the `top`-th score (all of them where scores tie there).
-        if len(scored) > top:
-            cut = scored[top - 1][0]
-            scored = [s for s in scored if s[0] <= cut]
-        matches = [match(fp, self._items[other], other_id=other, threshold=self.threshold) for _, other in scored]
-        return sorted(matches, key=rank)[:top]
+        # Score and shared fingerprints are exact from the postings: only the best are compared in full.
+        best = sorted(
+            (-(n / min(len(fp), len(self._items[other]))), -n, other)
+            for other, n in counts.items()
+            if other not in exclude
+        )[:top]
+        return [match(fp, self._items[other], other_id=other, threshold=self.threshold) for *_, other in best]
 
 
 def rank(m: Match) -> tuple[float, int, str]:
-    """Highest score first, then most shared tokens, then id."""
-    return (-m.score, -m.shared_tokens, m.other_id)
+    """The order of matches: highest score first, then most shared fingerprints, then id."""
+    return (-m.score, -m.shared_fingerprints, m.other_id)
