@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import authoring, batch, grade, service
+from grader.cli import authoring, batch, grade, service, similarity
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dlgrader: grade deep-learning interview code.")
-for group in (grade, batch, service, authoring):
+for group in (grade, batch, service, authoring, similarity):
     app.add_typer(group.app)
 
 
