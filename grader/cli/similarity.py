@@ -89,10 +89,14 @@ def similarity_cmd(
         print(json.dumps(found, indent=2))
         return
     table = Table("a", "b", "score", "shared tokens", "flagged", title=f"{task.id}: {len(codes)} submission(s)")
-    for p in found:
+    for row in found:
         table.add_row(
-            safe(p["a"]), safe(p["b"]), f"{p['score']:.2f}", str(p["shared_tokens"]), "FLAGGED" if p["flagged"] else ""
+            safe(row["a"]),
+            safe(row["b"]),
+            f"{row['score']:.2f}",
+            str(row["shared_tokens"]),
+            "FLAGGED" if row["flagged"] else "",
         )
     Console().print(table)
-    flagged = sum(p["flagged"] for p in found)
+    flagged = sum(row["flagged"] for row in found)
     print(f"{len(found)} pair(s) sharing code beyond the starter, {flagged} flagged")
