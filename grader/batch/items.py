@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from grader.grading import grader_error
 from grader.models import Report, Status, Submission
+from grader.similarity import SimilarityIndex, Starter, fingerprint
 from grader.submissions import SubmissionRejected, read_submission
 
 REJECTED = "rejected"  # the file could not be read as a submission (missing, unreadable, not UTF-8, too large)
@@ -52,8 +53,21 @@ class Item:
         return (self.candidate_id, self.task_id)
 
 
+class Similar(BaseModel):
+    """Another file of the same task in the batch that shares code with this one beyond the starter
+    (grader.similarity): regions are [first, last line here, first, last line there]."""
+
+    candidate_id: str
+    file: str
+    score: float
+    shared_tokens: int
+    flagged: bool
+    regions: list[tuple[int, int, int, int]] = []
+
+
 class Record(BaseModel):
-    """One line of results.jsonl: a candidate × task outcome, with the full report when there is one."""
+    """One line of results.jsonl: a candidate × task outcome, with the full report when there is one,
+    and the files of the same task in the batch most similar to it."""
 
     candidate_id: str
     task_id: str
@@ -63,6 +77,7 @@ class Record(BaseModel):
     max_score: float
     message: str = ""
     report: Report | None = None
+    similar: list[Similar] = []
 
     @property
     def key(self) -> tuple[str, str]:
@@ -230,9 +245,10 @@ def to_do(items: list[Item], done: Iterable[Record]) -> list[Item]:
 # ---------------------------------------------------------------- grading
 
 
-def record_of(item: Item, report: Report) -> Record:
+def record_of(item: Item, report: Report, similar: Iterable[Similar] = ()) -> Record:
     """The log line for a report."""
     return Record(
+        similar=list(similar),
         candidate_id=item.candidate_id,
         task_id=item.task_id,
         file=str(item.path),
@@ -311,8 +327,10 @@ def run_batch(
     max_scores: Mapping[str, float],
     max_kib: int,
     on_record: Callable[[Record], None] = lambda r: None,
+    similar: Mapping[tuple[str, str], list[Similar]] | None = None,
 ) -> None:
-    """Read each item's file (a bad file is a `rejected` record), grade the rest, log each result as it arrives."""
+    """Read each item's file (a bad file is a `rejected` record), grade the rest, log each result as it
+    arrives (with its `similar` files, from `similar_of`, when given)."""
     queued: dict[tuple[str, str], Item] = {}
     subs: list[Submission] = []
     for it in items:
@@ -333,13 +351,51 @@ def run_batch(
             key = (sub.candidate_id or "", sub.task_id)
             if key not in queued:  # not ours, or a duplicate answer: never record it twice
                 continue
-            rec = record_of(queued.pop(key), report)
+            rec = record_of(queued.pop(key), report, (similar or {}).get(key, ()))
             log.append(rec)
             on_record(rec)
     finally:
         close = getattr(results, "close", None)
         if close is not None:
             close()
+
+
+# ---------------------------------------------------------------- similarity
+
+
+def similar_of(
+    items: Iterable[Item], starters: Mapping[str, str], *, max_kib: int, top: int = 3
+) -> dict[tuple[str, str], list[Similar]]:
+    """For each item, the `top` files of the same task in the batch sharing the most code with it
+    beyond the task's starter (files that cannot be read are left out: they are `rejected`)."""
+    by_task: dict[str, list[Item]] = {}
+    for it in items:
+        by_task.setdefault(it.task_id, []).append(it)
+    out: dict[tuple[str, str], list[Similar]] = {}
+    for task_id, group in by_task.items():
+        base = Starter.of(starters.get(task_id))
+        index = SimilarityIndex()
+        readable: dict[str, Item] = {}
+        for it in group:
+            try:
+                sub = read_submission(it.path, task_id=task_id, max_kib=max_kib, candidate_id=it.candidate_id)
+            except SubmissionRejected:
+                continue
+            index.add(it.candidate_id, fingerprint(sub.code, base))
+            readable[it.candidate_id] = it
+        for cid, it in readable.items():
+            out[it.key] = [
+                Similar(
+                    candidate_id=m.other_id,
+                    file=str(readable[m.other_id].path),
+                    score=round(m.score, 4),
+                    shared_tokens=m.shared_tokens,
+                    flagged=m.flagged,
+                    regions=[(r.a_first, r.a_last, r.b_first, r.b_last) for r in m.regions],
+                )
+                for m in index.query(index.get(cid), top=top, exclude={cid})
+            ]
+    return out
 
 
 # ---------------------------------------------------------------- results.csv

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from grader.batch.items import Record
+    from grader.batch.items import Record, Similar
 
 BINS = 10  # histogram: 0–10 %, 10–20 %, …, 90–100 % (100 % falls in the last bin)
 NOT_SCORED = ("sandbox_error", "rejected")  # no score: the grader's fault, or no readable file
@@ -64,7 +64,11 @@ th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::afte
 td{white-space:nowrap} td.num{text-align:right} \
 td.msg{white-space:normal;min-width:16em;max-width:30em;overflow-wrap:anywhere;color:#555}
 .wide{overflow-x:auto} td.pass{color:#176} td.fail{color:#a22}
+.pair{display:flex;gap:1em} .pair>div{flex:1 1 0;min-width:0}
+.pair pre{background:#f8f8f8;border:1px solid #ddd;padding:.4em;overflow-x:auto;font-size:.8em;margin:.2em 0}
+.pair mark{background:#ffe08a;display:inline-block;width:100%} .pair .ln{color:#999;user-select:none}
 """
+MAX_SHOWN_LINES = 400  # per file in a flagged pair
 
 
 def _pct(score: float | None, max_score: float) -> float | None:
@@ -176,8 +180,64 @@ def _table(records: list[Record]) -> str:
     return f'<table class="sortable" id="results"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def render(records: Iterable[Record], *, title: str = "Batch results", pending: int = 0) -> str:
-    """summary.html for the latest record of each candidate × task; `pending` = items not yet graded."""
+def flagged_pairs(records: Iterable[Record]) -> list[tuple[Record, Similar]]:
+    """Each flagged pair of files once (from the record whose candidate id sorts first), highest score first."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for r in records:
+        for s in r.similar:
+            key = (r.task_id, *sorted((r.candidate_id, s.candidate_id)))
+            if s.flagged and key not in seen:
+                seen.add(key)
+                out.append((r, s))
+    return sorted(out, key=lambda p: (-p[1].score, p[0].task_id, p[0].candidate_id, p[1].candidate_id))
+
+
+def _code_html(text: str | None, marked: set[int]) -> str:
+    if text is None:
+        return "<pre>(source not available)</pre>"
+    lines = text.splitlines()
+    shown = []
+    for n, line in enumerate(lines[:MAX_SHOWN_LINES], 1):
+        body = f'<span class="ln">{n:>4} </span>{escape(line)}'
+        shown.append(f"<mark>{body}</mark>" if n in marked else body)
+    if len(lines) > MAX_SHOWN_LINES:
+        shown.append(f"… {len(lines) - MAX_SHOWN_LINES} more line(s)")
+    return f"<pre>{chr(10).join(shown)}</pre>"
+
+
+def _pairs_html(records: list[Record], sources: Mapping[str, str]) -> str:
+    pairs = flagged_pairs(records)
+    if not pairs:
+        return ""
+    blocks = []
+    for r, s in pairs:
+        here = {n for a0, a1, _, _ in s.regions for n in range(a0, a1 + 1)}
+        there = {n for _, _, b0, b1 in s.regions for n in range(b0, b1 + 1)}
+        blocks.append(
+            f'<div class="flagged" data-a="{escape(r.candidate_id)}" data-b="{escape(s.candidate_id)}">'
+            f"<h3>{escape(r.candidate_id)} ↔ {escape(s.candidate_id)} ({escape(r.task_id)})</h3>"
+            f'<p class="sub">score {s.score:.2f}, {s.shared_tokens} shared tokens beyond the starter; '
+            "matching lines highlighted</p>"
+            f'<div class="pair"><div><b>{escape(r.candidate_id)}</b>{_code_html(sources.get(r.file), here)}</div>'
+            f"<div><b>{escape(s.candidate_id)}</b>{_code_html(sources.get(s.file), there)}</div></div></div>"
+        )
+    return (
+        f'<h2 id="similar">Flagged similar pairs</h2><p class="sub">{len(pairs)} pair(s) of files of the same task '
+        "sharing code beyond the starter (docs/similarity.md): evidence to look at, not a verdict.</p>"
+        + "".join(blocks)
+    )
+
+
+def render(
+    records: Iterable[Record],
+    *,
+    title: str = "Batch results",
+    pending: int = 0,
+    sources: Mapping[str, str] | None = None,
+) -> str:
+    """summary.html for the latest record of each candidate × task; `pending` = items not yet graded;
+    `sources` (file -> text) fills the side-by-side view of flagged similar pairs."""
     rows = sorted(records, key=lambda r: (r.candidate_id, r.task_id))
     statuses = Counter(r.status for r in rows)
     chips = "".join(f'<span class="{escape(s)}">{escape(s)}: {n}</span>' for s, n in sorted(statuses.items()))
@@ -209,7 +269,8 @@ def render(records: Iterable[Record], *, title: str = "Batch results", pending: 
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="sub">{len(rows)} result(s)</p><div class="chips">{chips}</div>{note}'
-        f'{"".join(sections)}<h2>All results</h2><p class="sub">Click a column header to sort.</p>'
+        f"{''.join(sections)}{_pairs_html(rows, sources or {})}"
+        '<h2>All results</h2><p class="sub">Click a column header to sort.</p>'
         f'<div class="wide">{_table(rows)}</div>'
         f"<script>{script}</script></body></html>"
     )

@@ -69,10 +69,24 @@ def _cluster(settings, *, local: bool):
     return grade_via_cluster
 
 
+def _sources(records: list[batch.Record]) -> dict[str, str]:
+    """The text of every file in a flagged similar pair, for summary.html's side-by-side view."""
+    out: dict[str, str] = {}
+    for r, s in summary.flagged_pairs(records):
+        for f in (r.file, s.file):
+            if f not in out:
+                try:
+                    out[f] = Path(f).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    pass  # shown as "source not available"
+    return out
+
+
 def _write_outputs(out: Path, records: list[batch.Record], pending: int) -> None:
     last = list(batch.latest(records).values())
     batch.write_atomic(out / batch.CSV_NAME, batch.to_csv(last))
-    batch.write_atomic(out / batch.HTML_NAME, summary.render(last, title=f"Batch results: {out.name}", pending=pending))
+    page = summary.render(last, title=f"Batch results: {out.name}", pending=pending, sources=_sources(last))
+    batch.write_atomic(out / batch.HTML_NAME, page)
 
 
 @app.command(name="batch", help=HELP)
@@ -92,12 +106,12 @@ def batch_cmd(
     except batch.ManifestError as exc:
         fail(str(exc))
     max_scores: dict[str, float] = {}
+    starters: dict[str, str] = {}
     for it in items:
         if it.task_id not in max_scores:
             try:
-                max_scores[it.task_id] = load_task(
-                    it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir
-                ).rubric.max_score
+                task = load_task(it.task_id, tasks_dir=s.tasks_dir, rubrics_dir=s.rubrics_dir)
+                max_scores[it.task_id], starters[it.task_id] = task.rubric.max_score, task.spec.starter
             except TaskNotFound:
                 fail((f"{it.where}: " if it.where else "") + f"unknown task {it.task_id!r} (see `grader tasks`)")
             except TaskInvalid as exc:
@@ -119,6 +133,8 @@ def batch_cmd(
         )
     records = list(log.previous)
     todo = batch.to_do(items, records)
+    # Over every item, not only those still to do, so a resumed run compares with the whole cohort.
+    similar = batch.similar_of(items, starters, max_kib=s.max_submission_kib) if todo else {}
     if resume and len(todo) < len(items):
         err.print(f"resuming: {len(items) - len(todo)} of {len(items)} already done", highlight=False)
 
@@ -171,6 +187,7 @@ def batch_cmd(
                 max_scores=max_scores,
                 max_kib=s.max_submission_kib,
                 on_record=on_record,
+                similar=similar,
             )
     except KeyboardInterrupt:
         stop.signal = stop.signal or signal.SIGINT
