@@ -15,7 +15,7 @@ What a disguise changes is dropped or made canonical; what carries meaning is ke
 - numbers and strings: `N` and `S`;
 - grouping parentheses (not those of a call, a definition or a subscript): dropped, so
   `for (a, b) in x` and `return (a, b)` read as `for a, b in x` and `return a, b`;
-- assignments to names the code never reads (padding such as `unused = 0`): dropped.
+- assignments in a function to names the code never reads (padding such as `unused = 0`): dropped.
 
 Never raises: code that does not parse is normalised from its tokens alone (nothing is dropped by
 structure), and a tokenizer error ends the stream where it happened.
@@ -122,6 +122,13 @@ def _structure(tree: ast.Module | None) -> _Structure:
             s.loaded.add(node.id)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             s.loaded.update(node.names)
+    # Names bound at the top level may be read by whoever imports the module: only locals are dead.
+    local = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for n in ast.walk(f)
+    }
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody", "handlers"):
             block = getattr(node, field, None)
@@ -137,7 +144,7 @@ def _structure(tree: ast.Module | None) -> _Structure:
                     or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
                     or _is_output(stmt)
                     or _never_runs(stmt)
-                    or _dead_store(stmt, s.loaded)
+                    or (id(node) in local and _dead_store(stmt, s.loaded))
                 ):
                     s.dropped.append(_span(stmt))
                 if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
