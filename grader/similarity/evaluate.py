@@ -103,7 +103,7 @@ class CopydetectEngine:
     def base(self, starter: str) -> Any:
         from copydetect import CodeFingerprint
 
-        return CodeFingerprint("starter.py", self.k, self.win, fp=io.StringIO(starter)).hashes
+        return sorted(CodeFingerprint("starter.py", self.k, self.win, fp=io.StringIO(starter)).hashes)
 
     def prepare(self, code: str, starter: Any) -> Any:
         from copydetect import CodeFingerprint
