@@ -140,6 +140,18 @@ def pack_to_markdown(pack) -> str:
 def to_html(report: Report) -> str:
     """A standalone HTML page of the report."""
     e = html.escape
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><title>"
+        f"{e(report.task_id)} report</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em}"
+        ".pass td:nth-child(3){color:green}.fail{background:#fff4f4}.warn{color:#a60}</style></head><body>"
+        f"{html_section(report)}</body></html>"
+    )
+
+
+def html_section(report: Report) -> str:
+    """The report's body as HTML (title, status, checks, output), to stand alone or in a page of several."""
+    e = html.escape
     rows = "".join(
         f"<tr class={'pass' if c.passed else 'fail'}>"
         f"<td>{e(c.title)}{' <em>(hidden)</em>' if c.hidden else ''}</td>"
@@ -158,12 +170,8 @@ def to_html(report: Report) -> str:
             f"(code that works on the grader rather than the task; not scored):<ul>{items}</ul></div>"
         )
     return (
-        "<!doctype html><html><head><meta charset=utf-8><title>"
-        f"{e(report.task_id)} report</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
-        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.4em}"
-        ".pass td:nth-child(3){color:green}.fail{background:#fff4f4}.warn{color:#a60}</style></head><body>"
         f"<h1>{e(report.task_id)}: {_score(report)}</h1><p><b>Status:</b> {e(STATUS_TEXT[report.status.value])}"
         f"{' — ' + e(report.message) if report.message else ''}</p>{warn}"
         f"<table><tr><th>Check</th><th>Points</th><th>Result</th><th>Feedback</th></tr>{rows}</table>{out}"
-        f"<p><small>sha256 {e(report.submission_sha256)} · {e(report.environment.device)}</small></p></body></html>"
+        f"<p><small>sha256 {e(report.submission_sha256)} · {e(report.environment.device)}</small></p>"
     )

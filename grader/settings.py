@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     # Requests per API key (per client address without one) on the /v1 routes, e.g. "60/minute" or
     # "5/2seconds"; over it, 429 with Retry-After. Empty: no limit. Shared through Redis in broker mode.
     rate_limit: str = ""
+    # --- Invitations and hiring tools (grader/service/invitations.py, grader/service/api/greenhouse.py) ---
+    # The service's address as candidates and hiring tools reach it ("https://grader.example.com"):
+    # every link it hands out starts with it. Empty: the address the request came to.
+    public_url: str = ""
+    invitation_sweep_s: float = 2.0  # how often deadlines, expiries and finished gradings are looked at
+    report_link_days: float = 7.0  # how long a signed report link (Greenhouse's partner_profile_url) opens
 
     @field_validator("gpu_devices", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""`grader serve`, `grader worker` and `grader keys` (registered on the main CLI app)."""
+"""`grader serve`, `grader worker`, `grader keys` and `grader orgs` (registered on the main CLI app)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ app = typer.Typer()
 
 keys_app = typer.Typer(no_args_is_help=True, help="Manage API keys (only a hash of each key is stored).")
 app.add_typer(keys_app, name="keys")
+orgs_app = typer.Typer(no_args_is_help=True, help="Manage organisations (who owns keys, submissions and invitations).")
+app.add_typer(orgs_app, name="orgs")
 
 
 @app.command()
@@ -92,7 +94,10 @@ def worker(
 
 
 @keys_app.command("create")
-def keys_create(name: str = typer.Option(..., "--name", help="who the key is for")) -> None:
+def keys_create(
+    name: str = typer.Option(..., "--name", help="who the key is for"),
+    org: str = typer.Option("", "--org", help="the organisation it belongs to (default: the default one)"),
+) -> None:
     """Create an API key and print it (once; only its hash is stored)."""
     from grader.service.store import Store
 
@@ -101,25 +106,82 @@ def keys_create(name: str = typer.Option(..., "--name", help="who the key is for
     store = Store.from_settings(load_settings())
     try:
         store.create_schema()
-        key = store.create_key(name.strip())
+        org_id = None
+        if org.strip():
+            found = store.org_named(org)
+            if found is None:
+                fail(f"no organisation {org.strip()!r} (create it with `grader orgs create --name {org.strip()}`)")
+            org_id = found.id
+        key = store.create_key(name.strip(), org_id=org_id)
+        org_name = (store.org(key.org_id) or store.default_org()).name
+    except typer.Exit:
+        raise
     except Exception as exc:  # noqa: BLE001 - one line for the user
         fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     finally:
         store.close()
     typer.echo(key.key)
-    typer.echo(f"created key {key.prefix}… for {key.name!r}; it is shown only once", err=True)
+    typer.echo(f"created key {key.prefix}… for {key.name!r} in {org_name!r}; it is shown only once", err=True)
 
 
 @keys_app.command("list")
-def keys_list() -> None:
-    """List API keys (name, prefix, creation time)."""
+def keys_list(org: str = typer.Option("", "--org", help="only this organisation's keys")) -> None:
+    """List API keys (prefix, creation time, organisation, name)."""
     from grader.service.store import Store
 
     store = Store.from_settings(load_settings())
     try:
         store.create_schema()
-        for k in store.keys():
-            typer.echo(f"{k.prefix}…  {k.created_at:%Y-%m-%d %H:%M}  {k.name}")
+        names = {o.id: o.name for o in store.orgs()}
+        org_id = None
+        if org.strip():
+            found = store.org_named(org)
+            if found is None:
+                fail(f"no organisation {org.strip()!r}")
+            org_id = found.id
+        for k in store.keys(org_id=org_id):
+            typer.echo(f"{k.prefix}…  {k.created_at:%Y-%m-%d %H:%M}  {names.get(k.org_id or '', '-')}  {k.name}")
+    finally:
+        store.close()
+
+
+@orgs_app.command("create")
+def orgs_create(
+    name: str = typer.Option(..., "--name", help="the organisation's name (unique)"),
+    candidate_view: bool = typer.Option(
+        False, "--candidate-view", help="candidates see their report (without hidden details) once graded"
+    ),
+) -> None:
+    """Create an organisation; its keys see only its submissions, invitations and webhooks."""
+    from grader.service.store import OrgExists, Store
+
+    if not name.strip():
+        fail("--name must not be empty")
+    store = Store.from_settings(load_settings())
+    try:
+        store.create_schema()
+        org = store.create_org(name, candidate_view=candidate_view)
+    except OrgExists as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one line for the user
+        fail(f"cannot store the organisation: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        store.close()
+    typer.echo(org.id)
+    hint = f"add keys with `grader keys create --name N --org {org.name}`"
+    typer.echo(f"created organisation {org.name!r}; {hint}", err=True)
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organisations (id, creation time, name)."""
+    from grader.service.store import Store
+
+    store = Store.from_settings(load_settings())
+    try:
+        store.create_schema()
+        for o in store.orgs():
+            typer.echo(f"{o.id}  {o.created_at:%Y-%m-%d %H:%M}  {o.name}")
     finally:
         store.close()
 

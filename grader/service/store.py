@@ -1,5 +1,5 @@
-"""The service's database (SQLAlchemy 2): submissions, API keys (hashed), webhook endpoints and
-webhook deliveries.
+"""The service's database (SQLAlchemy 2): organisations, their API keys (hashed), submissions,
+invitations and their drafts, webhook endpoints and deliveries.
 
 SQLite file under settings.data_dir by default; PostgreSQL via GRADER_DATABASE_URL. A PostgreSQL URL
 may carry `?options=-csearch_path%3D<schema>` to keep tests (or tenants) in their own schema.
@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ColumnElement,
     DateTime,
     Float,
@@ -89,10 +90,26 @@ class Base(DeclarativeBase):
     pass
 
 
+DEFAULT_ORG = "default"  # the organisation of keys created without --org
+
+
+class Organisation(Base):
+    """Who owns data: every key, submission, invitation and webhook endpoint belongs to one, and
+    a key sees only its organisation's. owner_id columns hold an organisation id."""
+
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Candidates see their own report (the candidate view: no hidden details) on the take page.
+    candidate_view: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str | None] = mapped_column(String(36), index=True)  # None only before _upgrade
     prefix: Mapped[str] = mapped_column(String(16))  # shown to users; the key itself is never stored
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -128,6 +145,48 @@ class SubmissionRow(Base):
         if self.report is None:
             raise ValueError(f"submission {self.id} is {self.status}: no report yet")
         return Report.model_validate(self.report)
+
+
+class InvitationRow(Base):
+    """A candidate's invitation to a timed take-home (grader/service/invitations.py has its life).
+    Only a hash of the link's token is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("org_id", "ats_url", name="uq_invitation_ats_url"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    task_ids: Mapped[list] = mapped_column(JSON)
+    pack_id: Mapped[str | None] = mapped_column(String(200))
+    candidate_name: Mapped[str] = mapped_column(Text)
+    candidate_email: Mapped[str] = mapped_column(Text)
+    candidate: Mapped[dict | None] = mapped_column(JSON)  # what a hiring tool sent about the candidate
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # open the link before this
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)  # opened_at + time limit
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # graded, expired or cancelled
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    ats: Mapped[str | None] = mapped_column(String(32))  # "greenhouse" when a hiring tool sent it
+    ats_url: Mapped[str | None] = mapped_column(Text)  # where the hiring tool wants its PATCH
+    # The hiring tool's credential for that PATCH (the organisation's key, as it sent it); it is
+    # erased once the PATCH is delivered or given up.
+    ats_auth: Mapped[str | None] = mapped_column(Text)
+    sent_by: Mapped[str | None] = mapped_column(Text)
+    email_status: Mapped[str | None] = mapped_column(Text)
+
+
+class Draft(Base):
+    """The code a candidate last saved for one task of an invitation."""
+
+    __tablename__ = "invitation_drafts"
+    invitation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    code: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Secret(Base):
@@ -192,6 +251,10 @@ def default_endpoint_id(owner_id: str) -> str:
     return f"default_{owner_id}"
 
 
+class OrgExists(ValueError):
+    """An organisation of that name exists already."""
+
+
 class IdempotencyConflict(ValueError):
     """The Idempotency-Key was used before with a different request."""
 
@@ -202,6 +265,7 @@ class NewKey:
     name: str
     prefix: str
     key: str  # shown once
+    org_id: str
 
 
 def hash_key(key: str) -> str:
@@ -271,6 +335,29 @@ class Store:
             except (IntegrityError, ProgrammingError, OperationalError) as exc:  # e.g. old duplicate rows
                 log.warning("webhook_deliveries: unique index not created (%s)", type(exc).__name__)
 
+        self._upgrade_keys()
+
+    def _upgrade_keys(self) -> None:
+        """API keys made before organisations existed: the org_id column, and each such key in an
+        organisation of its own whose id is the key's id, so the data it owned (owner_id = its id)
+        stays its own and no two old keys start seeing each other's submissions."""
+        if "org_id" not in {c["name"] for c in inspect(self.engine).get_columns("api_keys")}:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(text("ALTER TABLE api_keys ADD COLUMN org_id VARCHAR(36)"))
+            except (ProgrammingError, OperationalError):  # another process added it meanwhile
+                pass
+        with self._session() as s:
+            legacy = list(s.scalars(select(ApiKey).where(ApiKey.org_id.is_(None))))
+        for key in legacy:
+            try:
+                with self._session.begin() as s:
+                    s.add(Organisation(id=key.id, name=f"key {key.name} ({key.prefix})", created_at=key.created_at))
+            except IntegrityError:
+                pass  # made by a concurrent upgrade
+            with self._session.begin() as s:
+                s.execute(update(ApiKey).where(ApiKey.id == key.id, ApiKey.org_id.is_(None)).values(org_id=key.id))
+
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
         with self.engine.connect() as conn:
@@ -279,40 +366,103 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    # --- API keys ---------------------------------------------------------------------------------
+    # --- deployment secrets ----------------------------------------------------------------------
     def seed_salt(self, generate) -> str:
         """The deployment's seed salt, created with generate() by the first caller; every worker
         sharing this database reads the same value."""
+        return self._secret("seed_salt", generate)
+
+    def _secret(self, name: str, generate) -> str:
         with self._session() as s:
-            row = s.get(Secret, "seed_salt")
+            row = s.get(Secret, name)
             if row is not None:
                 return row.value
         try:
             with self._session.begin() as s:
-                s.add(Secret(name="seed_salt", value=generate()))
+                s.add(Secret(name=name, value=generate()))
         except IntegrityError:
-            pass  # another worker created it first
+            pass  # another process created it first
         with self._session() as s:
-            row = s.get(Secret, "seed_salt")
+            row = s.get(Secret, name)
             assert row is not None  # created above, by this call or a concurrent one
             return row.value
 
-    def create_key(self, name: str) -> NewKey:
-        """A new API key; only its hash is stored."""
+    # --- organisations ----------------------------------------------------------------------------
+    def create_org(self, name: str, *, candidate_view: bool = False) -> Organisation:
+        """A new organisation; OrgExists if the name is taken."""
+        name = name.strip()
+        if not name:
+            raise ValueError("an organisation needs a name")
+        row = Organisation(id=str(uuid.uuid4()), name=name, candidate_view=candidate_view, created_at=utcnow())
+        try:
+            with self._session.begin() as s:
+                s.add(row)
+        except IntegrityError:
+            raise OrgExists(f"organisation {name!r} already exists") from None
+        return row
+
+    def org(self, org_id: str) -> Organisation | None:
+        with self._session() as s:
+            return s.get(Organisation, org_id)
+
+    def org_named(self, name: str) -> Organisation | None:
+        with self._session() as s:
+            return s.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+    def orgs(self) -> list[Organisation]:
+        with self._session() as s:
+            return list(s.scalars(select(Organisation).order_by(Organisation.created_at, Organisation.name)))
+
+    def default_org(self) -> Organisation:
+        """The organisation of keys created without one (made on first need)."""
+        row = self.org_named(DEFAULT_ORG)
+        if row is not None:
+            return row
+        try:
+            return self.create_org(DEFAULT_ORG)
+        except OrgExists:  # a concurrent caller made it
+            row = self.org_named(DEFAULT_ORG)
+            assert row is not None
+            return row
+
+    # --- API keys ---------------------------------------------------------------------------------
+    def create_key(self, name: str, *, org_id: str | None = None) -> NewKey:
+        """A new API key of org_id (default: the default organisation); only its hash is stored."""
+        org = self.org(org_id) if org_id is not None else self.default_org()
+        if org is None:
+            raise ValueError(f"no organisation {org_id!r}")
         key = "gk_" + secrets.token_urlsafe(32)
-        row = ApiKey(id=str(uuid.uuid4()), name=name, prefix=key[:10], key_hash=hash_key(key), created_at=utcnow())
+        row = ApiKey(
+            id=str(uuid.uuid4()),
+            name=name,
+            org_id=org.id,
+            prefix=key[:10],
+            key_hash=hash_key(key),
+            created_at=utcnow(),
+        )
         with self._session.begin() as s:
             s.add(row)
-        return NewKey(id=row.id, name=name, prefix=row.prefix, key=key)
+        return NewKey(id=row.id, name=name, prefix=row.prefix, key=key, org_id=org.id)
+
+    def key_identity(self, key: str) -> tuple[str, str] | None:
+        """(key id, organisation id) of a key, or None if unknown."""
+        with self._session() as s:
+            row = s.execute(select(ApiKey.id, ApiKey.org_id).where(ApiKey.key_hash == hash_key(key))).first()
+        if row is None or row[1] is None:
+            return None
+        return row[0], row[1]
 
     def key_owner(self, key: str) -> str | None:
-        """The id of the key, or None if unknown."""
-        with self._session() as s:
-            return s.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(key)))
+        """The organisation a key belongs to (what owner_id columns hold), or None if unknown."""
+        identity = self.key_identity(key)
+        return identity[1] if identity is not None else None
 
-    def keys(self) -> list[ApiKey]:
+    def keys(self, *, org_id: str | None = None) -> list[ApiKey]:
         with self._session() as s:
-            return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+            query = select(ApiKey).order_by(ApiKey.created_at)
+            if org_id is not None:
+                query = query.where(ApiKey.org_id == org_id)
+            return list(s.scalars(query))
 
     # --- submissions ------------------------------------------------------------------------------
     def add_submission(
@@ -331,7 +481,7 @@ class Store:
             raise ValueError(f"priority must be one of {PRIORITIES}")
         rhash = request_hash({**submission.model_dump(), "callback_url": callback_url, "metadata": metadata})
         if idempotency_key is not None:
-            existing = self._by_idempotency(owner_id, idempotency_key)
+            existing = self.by_idempotency(owner_id, idempotency_key)
             if existing is not None:
                 return self._same_request(existing, rhash, idempotency_key), False
         row = SubmissionRow(
@@ -355,7 +505,7 @@ class Store:
         except IntegrityError:  # a concurrent request with the same key won the race
             if idempotency_key is None:
                 raise
-            existing = self._by_idempotency(owner_id, idempotency_key)
+            existing = self.by_idempotency(owner_id, idempotency_key)
             if existing is None:
                 raise
             return self._same_request(existing, rhash, idempotency_key), False
@@ -367,7 +517,7 @@ class Store:
             raise IdempotencyConflict(f"Idempotency-Key {key!r} was already used with a different request body")
         return row
 
-    def _by_idempotency(self, owner_id: str | None, key: str) -> SubmissionRow | None:
+    def by_idempotency(self, owner_id: str | None, key: str) -> SubmissionRow | None:
         with self._session() as s:
             owner = SubmissionRow.owner_id.is_(None) if owner_id is None else SubmissionRow.owner_id == owner_id
             return s.scalar(select(SubmissionRow).where(owner, SubmissionRow.idempotency_key == key))
@@ -474,6 +624,105 @@ class Store:
         with self._session() as s:
             row = s.execute(select(*cols, func.count(g), func.coalesce(func.sum(g), 0.0)).where(g.is_not(None))).one()
         return [int(x) for x in row[: len(buckets)]], int(row[-2]), float(row[-1])
+
+    # --- invitations ------------------------------------------------------------------------------
+    def add_invitation(self, row: InvitationRow) -> None:
+        with self._session.begin() as s:
+            s.add(row)
+
+    def invitation(self, invitation_id: str, *, org_id: str | None = None) -> InvitationRow | None:
+        """The invitation; None if unknown or (with org_id) another organisation's."""
+        with self._session() as s:
+            row = s.get(InvitationRow, invitation_id)
+        if row is None or (org_id is not None and row.org_id != org_id):
+            return None
+        return row
+
+    def invitation_by_token(self, token_hash: str) -> InvitationRow | None:
+        with self._session() as s:
+            return s.scalar(select(InvitationRow).where(InvitationRow.token_hash == token_hash))
+
+    def invitation_by_ats_url(self, org_id: str, url: str) -> InvitationRow | None:
+        with self._session() as s:
+            return s.scalar(select(InvitationRow).where(InvitationRow.org_id == org_id, InvitationRow.ats_url == url))
+
+    def invitations(self, org_id: str, *, limit: int = 100, offset: int = 0) -> list[InvitationRow]:
+        """org_id's invitations, newest first."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(InvitationRow)
+                    .where(InvitationRow.org_id == org_id)
+                    .order_by(InvitationRow.created_at.desc(), InvitationRow.id)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+
+    def transition(self, invitation_id: str, from_states: tuple[str, ...], to_state: str, **values: Any) -> bool:
+        """Move an invitation from one of from_states to to_state (setting values); True only for
+        the caller that made the change."""
+        with self._session.begin() as s:
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
+                update(InvitationRow)
+                .where(InvitationRow.id == invitation_id, InvitationRow.status.in_([str(f) for f in from_states]))
+                .values(status=str(to_state), **values)
+            )
+            return res.rowcount == 1
+
+    def set_invitation(self, invitation_id: str, **values: Any) -> None:
+        with self._session.begin() as s:
+            s.execute(update(InvitationRow).where(InvitationRow.id == invitation_id).values(**values))
+
+    def invitations_due(self, now: datetime) -> list[InvitationRow]:
+        """Invitations time or grading may have changed: unopened past expiry, opened past the
+        deadline, submitted (waiting for reports)."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(InvitationRow).where(
+                        or_(
+                            (InvitationRow.status == "sent") & (InvitationRow.expires_at <= now),
+                            (InvitationRow.status == "opened") & (InvitationRow.deadline <= now),
+                            InvitationRow.status == "submitted",
+                        )
+                    )
+                )
+            )
+
+    def invitations_completed_since(self, since: datetime) -> list[InvitationRow]:
+        """Graded or expired invitations completed after since (their notifications may be owed)."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(InvitationRow)
+                    .where(InvitationRow.status.in_(["graded", "expired"]), InvitationRow.completed_at >= since)
+                    .order_by(InvitationRow.completed_at)
+                )
+            )
+
+    def save_draft(self, invitation_id: str, task_id: str, code: str) -> None:
+        """Keep the candidate's latest code for a task (an upsert)."""
+        now = utcnow()
+        where = (Draft.invitation_id == invitation_id, Draft.task_id == task_id)
+        with self._session.begin() as s:
+            res: CursorResult = s.execute(update(Draft).where(*where).values(code=code, saved_at=now))  # type: ignore[assignment]
+            if res.rowcount == 1:
+                return
+        try:
+            with self._session.begin() as s:
+                s.add(Draft(invitation_id=invitation_id, task_id=task_id, code=code, saved_at=now))
+        except IntegrityError:  # a concurrent save inserted it first
+            with self._session.begin() as s:
+                s.execute(update(Draft).where(*where).values(code=code, saved_at=now))
+
+    def drafts(self, invitation_id: str) -> dict[str, str]:
+        with self._session() as s:
+            return {d.task_id: d.code for d in s.scalars(select(Draft).where(Draft.invitation_id == invitation_id))}
+
+    def link_key(self) -> str:
+        """The deployment's key for signed report links (made once, shared by every process)."""
+        return self._secret("link_key", lambda: secrets.token_hex(32))
 
     # --- webhook endpoints ------------------------------------------------------------------------
     def create_endpoint(self, owner_id: str, url: str) -> WebhookEndpoint:

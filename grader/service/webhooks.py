@@ -230,16 +230,93 @@ def _target(row: SubmissionRow, endpoint_id: str, *, store: Store, settings: Set
     return ep.url, ep.signing_secrets()
 
 
-def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str], settings: Settings) -> httpx.Response:
-    """POST to the first checked address that accepts the connection (nothing was sent to the others)."""
+def _send(
+    client: httpx.Client, method: str, url: str, body: bytes | None, headers: dict[str, str], settings: Settings
+) -> httpx.Response:
+    """Send to the first checked address that accepts the connection (nothing was sent to the others)."""
     attempts = pinned_requests(url, allow_private=settings.webhook_allow_private)
     for i, (pinned, host, extensions) in enumerate(attempts):
         try:
-            return client.post(pinned, content=body, headers={**headers, **host}, extensions=extensions)
+            return client.request(method, pinned, content=body, headers={**headers, **host}, extensions=extensions)
         except httpx.ConnectError:
             if i == len(attempts) - 1:
                 raise
     raise AssertionError("unreachable: resolve() returns at least one address")
+
+
+def signed_headers(secrets_: list[str], evt: str, body: bytes) -> dict[str, str]:
+    """Both signatures of body (Standard Webhooks and Grader-Signature), with the event id."""
+    ts = int(time.time())
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "dlgrader-webhooks/1",
+        "webhook-id": evt,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": sign_standard(secrets_, evt, ts, body),
+        SIGNATURE_HEADER: sign(secrets_, body, ts),
+        EVENT_ID_HEADER: evt,
+    }
+
+
+def send_attempt(
+    subject_id: str,
+    endpoint_id: str,
+    attempt: int,
+    *,
+    event_id: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    store: Store,
+    settings: Settings,
+    method: str = "POST",
+    client: httpx.Client | None = None,
+) -> tuple[bool, float | None] | None:
+    """One attempt to one target, claimed in and logged to the delivery table (subject_id: the
+    submission or invitation). None when not sent (delivered already, or another process holds
+    this attempt); else (delivered, the delay before the next attempt or None when there is none:
+    delivered, refused, or out of attempts)."""
+    claim = store.claim_delivery(
+        subject_id, endpoint_id, attempt, event_id=event_id, url=url, stale_after_s=claim_ttl_s(settings)
+    )
+    if claim is None:
+        return None
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        if client is None:
+            # trust_env off: no proxy from the environment, so the checked address is the one dialled
+            with httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False) as c:
+                resp = _send(c, method, url, body, headers, settings)
+        else:
+            resp = _send(client, method, url, body, headers, settings)
+        status_code = resp.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except PrivateAddress:
+        error = REFUSED
+    except httpx.TimeoutException:
+        error = TIMEOUT
+    except Exception as exc:  # noqa: BLE001 - DNS, refused, reset, TLS... a notification never fails the work
+        log.info("webhook %s -> %s: %s: %s", subject_id, endpoint_id or "callback", type(exc).__name__, exc)
+        error = CONNECTION_FAILED
+    finished = datetime.now(UTC)
+    delay = None
+    if error is not None and error != REFUSED and attempt < settings.webhook_max_attempts:
+        delay = backoff_s(attempt, base_s=settings.webhook_backoff_base_s, max_s=settings.webhook_backoff_max_s)
+    try:
+        store.finish_delivery(
+            claim,
+            status_code=status_code,
+            error=error,
+            finished_at=finished,
+            next_retry_at=finished + timedelta(seconds=delay) if delay is not None else None,
+        )
+    except Exception:  # noqa: BLE001
+        log.exception("could not log webhook delivery %s #%d", subject_id, attempt)
+    if error is not None:
+        log.warning("webhook %s -> %s attempt %d failed: %s", subject_id, endpoint_id or "callback", attempt, error)
+    return error is None, delay
 
 
 def deliver(
@@ -263,55 +340,17 @@ def deliver(
         return None
     url, secrets_ = target
     evt = event_id(submission_id)
-    claim = store.claim_delivery(
-        submission_id, endpoint_id, attempt, event_id=evt, url=url, stale_after_s=claim_ttl_s(settings)
-    )
-    if claim is None:
-        return None
     body = event_body(row)
-    ts = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "dlgrader-webhooks/1",
-        "webhook-id": evt,
-        "webhook-timestamp": str(ts),
-        "webhook-signature": sign_standard(secrets_, evt, ts, body),
-        SIGNATURE_HEADER: sign(secrets_, body, ts),
-        EVENT_ID_HEADER: evt,
-    }
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        if client is None:
-            # trust_env off: no proxy from the environment, so the checked address is the one dialled
-            with httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False) as c:
-                resp = _post(c, url, body, headers, settings)
-        else:
-            resp = _post(client, url, body, headers, settings)
-        status_code = resp.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
-    except PrivateAddress:
-        error = REFUSED
-    except httpx.TimeoutException:
-        error = TIMEOUT
-    except Exception as exc:  # noqa: BLE001 - DNS, refused, reset, TLS... a notification never fails the work
-        log.info("webhook %s -> %s: %s: %s", submission_id, endpoint_id or "callback", type(exc).__name__, exc)
-        error = CONNECTION_FAILED
-    finished = datetime.now(UTC)
-    delay = None
-    if error is not None and error != REFUSED and attempt < settings.webhook_max_attempts:
-        delay = backoff_s(attempt, base_s=settings.webhook_backoff_base_s, max_s=settings.webhook_backoff_max_s)
-    try:
-        store.finish_delivery(
-            claim,
-            status_code=status_code,
-            error=error,
-            finished_at=finished,
-            next_retry_at=finished + timedelta(seconds=delay) if delay is not None else None,
-        )
-    except Exception:  # noqa: BLE001
-        log.exception("could not log webhook delivery %s #%d", submission_id, attempt)
-    if error is not None:
-        log.warning("webhook %s -> %s attempt %d failed: %s", submission_id, endpoint_id or "callback", attempt, error)
-    return delay
+    outcome = send_attempt(
+        submission_id,
+        endpoint_id,
+        attempt,
+        event_id=evt,
+        url=url,
+        body=body,
+        headers=signed_headers(secrets_, evt, body),
+        store=store,
+        settings=settings,
+        client=client,
+    )
+    return outcome[1] if outcome is not None else None

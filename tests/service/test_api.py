@@ -21,6 +21,7 @@ from tests.support.service import (
     auth,
     database,
     free_port,
+    org_key,
     wait_report,
 )
 
@@ -46,7 +47,7 @@ def service(api_settings):
     """(client, store, key_a, key_b) against a running server."""
     store = Store(api_settings.database_url)
     store.create_schema()
-    keys = store.create_key("a").key, store.create_key("b").key
+    keys = org_key(store, "a").key, org_key(store, "b").key
     with (
         ServerThread(create_app(api_settings, store=store)) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,
@@ -243,9 +244,9 @@ def test_embedded_worker_picks_up_submissions_left_queued(api_settings):
 
     store = Store(api_settings.database_url)
     store.create_schema()
-    key = store.create_key("a")
-    left, _ = store.add_submission(Submission(task_id="numpy-standardize", code=REFERENCE), owner_id=key.id)
-    stuck, _ = store.add_submission(Submission(task_id="numpy-standardize", code=STARTER), owner_id=key.id)
+    key = org_key(store, "a")
+    left, _ = store.add_submission(Submission(task_id="numpy-standardize", code=REFERENCE), owner_id=key.org_id)
+    stuck, _ = store.add_submission(Submission(task_id="numpy-standardize", code=STARTER), owner_id=key.org_id)
     store.start(stuck.id)  # was running when the previous process died
     with (
         ServerThread(create_app(api_settings, store=store)) as server,
@@ -266,7 +267,7 @@ def test_broker_down_answers_503_and_keeps_the_submission(settings, tmp_path):
     )
     store = Store(s.database_url)
     store.create_schema()
-    key = store.create_key("a").key
+    key = org_key(store, "a").key
     with ServerThread(create_app(s, store=store)) as server:
         r = httpx.post(
             f"{server.url}/v1/submissions",

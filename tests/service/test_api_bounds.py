@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from grader.service.api import create_app
 from grader.service.store import Store
-from tests.support.service import DB_KINDS, REFERENCE, NoQueue, ServerThread, auth, database
+from tests.support.service import DB_KINDS, REFERENCE, NoQueue, ServerThread, auth, database, org_key
 
 
 @pytest.fixture(params=DB_KINDS)
@@ -18,7 +18,7 @@ def api(request, tmp_path, settings):
         s = settings.model_copy(update={"database_url": url, "broker_url": ""})
         store = Store(url)
         store.create_schema()
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         queue = NoQueue()
         with (
             ServerThread(create_app(s, store=store, queue=queue)) as server,

@@ -36,6 +36,7 @@ from tests.support.service import (
     create_key,
     free_port,
     grader_cmd,
+    org_key,
     redis_server,
     service_env,
     start_api,
@@ -207,7 +208,7 @@ def test_redis_killed_and_restarted_mid_batch_loses_nothing_and_grades_each_once
         db = f"sqlite:///{tmp_path / 'grader.db'}"
         store = Store(db)
         store.create_schema()
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         env = service_env(
             tmp_path / "data", broker_url=f"{rds.url}/0", database_url=db, visibility_timeout_s=10, job_retry_delay_s=1
         )
@@ -255,7 +256,7 @@ def test_postgres_restarted_mid_batch(tmp_path):
     with PrivatePostgres() as pg, redis_server() as redis_url:
         store = Store(pg.url)
         store.create_schema()
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         env = service_env(
             tmp_path / "data",
             broker_url=f"{redis_url}/0",
@@ -321,7 +322,7 @@ def test_webhook_receiver_down_for_several_backoffs_gets_each_event_once(tmp_pat
         db = f"sqlite:///{tmp_path / 'grader.db'}"
         store = Store(db)
         store.create_schema()
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         env = service_env(
             tmp_path / "data",
             broker_url=f"{redis_url}/0",
@@ -424,7 +425,7 @@ def test_api_killed_mid_request_then_a_retry_with_the_same_key_makes_one_submiss
         db = f"sqlite:///{tmp_path / 'grader.db'}"
         store = Store(db)
         store.create_schema()
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         env = service_env(tmp_path / "data", broker_url=f"{redis_url}/0", database_url=db)
         big = REFERENCE + "\n# " + "x" * 200_000 + "\n"
         cases = {"slow-body": big, "stored-not-queued": REFERENCE, "just-sent": STARTER}

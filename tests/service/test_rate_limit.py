@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from grader.service.api import create_app
 from grader.service.store import Store
 from grader.settings import Settings
-from tests.support.service import NoQueue, ServerThread, auth, free_port, redis_server
+from tests.support.service import NoQueue, ServerThread, auth, free_port, org_key, redis_server
 
 RATE = "3/2seconds"
 
@@ -43,7 +43,7 @@ def _retry_after(r: httpx.Response) -> int:
 
 def test_over_the_limit_a_key_gets_429_with_retry_after_and_other_keys_do_not(settings, tmp_path):
     with serving(settings, tmp_path, rate_limit=RATE) as (client, store):
-        a, b = store.create_key("a").key, store.create_key("b").key
+        a, b = org_key(store, "a").key, org_key(store, "b").key
         assert [client.get("/v1/tasks", headers=auth(a)).status_code for _ in range(3)] == [200, 200, 200]
         over = client.get("/v1/submissions/x", headers=auth(a))  # any /v1 route counts against the key
         wait = _retry_after(over)
@@ -55,7 +55,7 @@ def test_over_the_limit_a_key_gets_429_with_retry_after_and_other_keys_do_not(se
 
 def test_without_a_key_the_client_address_is_counted(settings, tmp_path):
     with serving(settings, tmp_path, rate_limit=RATE) as (client, store):
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         assert [client.get("/v1/tasks").status_code for _ in range(3)] == [401, 401, 401]
         _retry_after(client.get("/v1/tasks"))
         _retry_after(client.get("/v1/tasks", headers=auth("not-a-key")))  # an invalid key is no key
@@ -70,7 +70,7 @@ def test_health_and_metrics_are_never_limited(settings, tmp_path):
 
 def test_unset_means_unlimited(settings, tmp_path):
     with serving(settings, tmp_path, rate_limit="") as (client, store):
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         assert {client.get("/v1/tasks", headers=auth(key)).status_code for _ in range(30)} == {200}
 
 
@@ -80,7 +80,7 @@ def test_in_broker_mode_the_api_processes_share_one_budget_in_redis(settings, tm
         serving(settings, tmp_path, rate_limit=RATE, broker_url=url) as (one, store),
         serving(settings, tmp_path, store=store, rate_limit=RATE, broker_url=url) as (two, _),
     ):
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         codes = [c.get("/v1/tasks", headers=auth(key)).status_code for c in (one, two, one)]
         assert codes == [200, 200, 200]
         _retry_after(two.get("/v1/tasks", headers=auth(key)))
@@ -89,7 +89,7 @@ def test_in_broker_mode_the_api_processes_share_one_budget_in_redis(settings, tm
 def test_an_unreachable_redis_lets_requests_through(settings, tmp_path):
     dead = f"redis://127.0.0.1:{free_port()}/0"
     with serving(settings, tmp_path, rate_limit=RATE, broker_url=dead) as (client, store):
-        key = store.create_key("a").key
+        key = org_key(store, "a").key
         assert {client.get("/v1/tasks", headers=auth(key)).status_code for _ in range(5)} == {200}
 
 

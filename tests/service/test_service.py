@@ -27,6 +27,7 @@ from tests.support.service import (
     auth,
     create_key,
     database,
+    org_key,
     redis_server,
     service_env,
     start_api,
@@ -79,7 +80,7 @@ def cluster(request, redis_url, tmp_path_factory):
         try:
             api, url = start_api(env, tmp / "api.log")
             try:
-                yield Cluster(url, (store.create_key("a").key, store.create_key("b").key), store, env)
+                yield Cluster(url, (org_key(store, "a").key, org_key(store, "b").key), store, env)
             finally:
                 api.stop()
         finally:

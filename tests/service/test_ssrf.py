@@ -17,7 +17,7 @@ from grader.service.api import create_app
 from grader.service.store import Store
 from grader.settings import Settings
 from tests.service.test_store import _report, _sub
-from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, free_port
+from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, free_port, org_key
 
 REFUSED = "refused: private address"
 
@@ -199,7 +199,7 @@ class _NoQueue:
 
 def test_the_delivery_log_gives_categories_not_socket_errors(store, tmp_path):
     settings = _settings(tmp_path, webhook_allow_private=True, webhook_timeout_s=0.5)
-    key = store.create_key("a")
+    key = org_key(store, "a")
     with _silent_server() as silent, Receiver([503]) as rx:
         cases = {
             "refused": f"http://10.0.0.1:{free_port()}/hook",
@@ -208,12 +208,12 @@ def test_the_delivery_log_gives_categories_not_socket_errors(store, tmp_path):
             "status": rx.url,
             "unresolvable": "http://no-such-host.invalid/hook",
         }
-        sids = {name: _graded(store, url, owner=key.id) for name, url in cases.items()}
+        sids = {name: _graded(store, url, owner=key.org_id) for name, url in cases.items()}
         for name, sid in sids.items():
             strict = settings.model_copy(update={"webhook_allow_private": name != "refused"})
             webhooks.deliver(sid, 1, store=store, settings=strict)
     # A row logged by an older version, with raw exception text, is shown as its category too.
-    old = _graded(store, "http://127.0.0.1:1/hook", owner=key.id)
+    old = _graded(store, "http://127.0.0.1:1/hook", owner=key.org_id)
     now = store.get(old, any_owner=True).graded_at
     store.add_delivery(
         submission_id=old,

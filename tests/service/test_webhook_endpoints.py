@@ -23,7 +23,7 @@ from grader.service.api import create_app
 from grader.service.dispatch import EmbeddedQueue
 from grader.service.store import Delivery, Store, WebhookEndpoint
 from tests.service.test_store import _report, _sub
-from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, wait_for
+from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, org_key, wait_for
 
 
 class _NoQueue:
@@ -57,7 +57,7 @@ def api(request, tmp_path, settings):
         )
         store = Store(url)
         store.create_schema()
-        keys = store.create_key("a"), store.create_key("b")
+        keys = org_key(store, "a"), org_key(store, "b")
         with (
             ServerThread(create_app(s, store=store, queue=_NoQueue())) as server,
             httpx.Client(base_url=server.url, timeout=30) as client,
@@ -73,7 +73,7 @@ def _register(api: Api, key, url: str) -> dict:
 
 
 def _graded(api: Api, key, callback_url: str | None = None) -> str:
-    row, _ = api.store.add_submission(_sub(), owner_id=key.id, callback_url=callback_url, metadata={"ats": 1})
+    row, _ = api.store.add_submission(_sub(), owner_id=key.org_id, callback_url=callback_url, metadata={"ats": 1})
     api.store.start(row.id)
     api.store.complete(row.id, _report())
     return row.id
@@ -154,7 +154,7 @@ def test_each_event_goes_to_every_endpoint_signed_with_its_own_secret(api):
             [(headers, body)] = rx.requests
             event = _verify_both(secret, headers, body)
             _rejected_by_both(other, headers, body)
-            assert event["owner_id"] == a.id and event["data"]["submission"]["id"] == sid
+            assert event["owner_id"] == a.org_id and event["data"]["submission"]["id"] == sid
             assert headers["webhook-id"] == headers["Grader-Event-Id"] == event["id"] == webhooks.event_id(sid)
             assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
         assert one.requests[0][1] == two.requests[0][1] == callback.requests[0][1]  # one event, same bytes
@@ -176,7 +176,7 @@ def test_an_event_replayed_to_another_owner_does_not_verify(api):
         keep = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")}
         httpx.post(b_rx.url, content=body, headers=keep)
         [(replayed_headers, replayed_body)] = b_rx.requests
-    assert _verify_both(ep_a["secret"], headers, body)["owner_id"] == a.id
+    assert _verify_both(ep_a["secret"], headers, body)["owner_id"] == a.org_id
     _rejected_by_both(ep_b["secret"], replayed_headers, replayed_body)
     with pytest.raises(webhooks.SignatureError):
         webhooks.verify(ep_b["secret"], replayed_body, replayed_headers["Grader-Signature"])
@@ -219,7 +219,7 @@ def test_the_default_secret_signs_callbacks_and_rotates(api):
     with Receiver() as rx:
         sid = _graded(api, a, callback_url=rx.url)  # no secret asked for yet: created on first need
         _deliver_all(api, sid)
-        first = api.store.default_endpoint(a.id).secret
+        first = api.store.default_endpoint(a.org_id).secret
         _verify_both(first, *rx.requests[0])
         rotated = api.client.post("/v1/webhooks/default/rotate", headers=auth(a.key)).json()
         assert rotated["secret"] != first and rotated["previous_secret_expires_at"] is not None
@@ -355,7 +355,7 @@ def test_the_documented_receivers_accept_a_real_delivery(api):
         _deliver_all(api, _graded(api, a))
         [(headers, body)] = rx.requests
     for secret in (ep["secret"], new):
-        assert ns["receive_standard"](secret, body, headers)["owner_id"] == a.id
+        assert ns["receive_standard"](secret, body, headers)["owner_id"] == a.org_id
         assert ns["receive_stripe"](secret, body, headers) is True
         assert ns["verify"](secret, body, headers["Grader-Signature"]) is True
     with pytest.raises(WebhookVerificationError):

@@ -130,10 +130,10 @@ DB_KINDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="po
 class ServerThread:
     """A real uvicorn server for an app, on 127.0.0.1 in a thread of this process."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, *, port: int | None = None) -> None:
         import uvicorn
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
@@ -314,3 +314,9 @@ class NoQueue:
 
     def enqueue(self, submission_id: str, **_) -> None:
         self.enqueued.append(submission_id)
+
+
+def org_key(store, name: str):
+    """A new key in a new organisation of its own: keys made this way see nothing of each other's."""
+    org = store.create_org(f"org-{name}-{uuid.uuid4().hex[:8]}")
+    return store.create_key(name, org_id=org.id)

@@ -1,4 +1,5 @@
-"""The REST API (FastAPI): submissions, tasks, health, metrics and the interviewers' page."""
+"""The REST API (FastAPI): submissions, tasks, webhooks, invitations, health, metrics, the
+interviewers' page, the candidates' take-home page and the Greenhouse partner endpoints."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from grader.catalog import TaskCatalog
-from grader.service.api import health, submissions, tasks, webhooks
+from grader.service.api import greenhouse, health, invitations, submissions, take, tasks, webhooks
 from grader.service.api.deps import Services
 from grader.service.api.errors import database_error, disk_full, error_responses, use_error_model, validation_message
 from grader.service.api.ratelimit import RateLimiter, rate_limit
+from grader.service.invitations import Invitations, Sweeper
+from grader.service.notify import Notifier
 from grader.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -51,13 +54,24 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
 
         queue = make_queue(settings, store=store, engine_factory=engine_factory or default_engine)
 
+    catalog = TaskCatalog.from_settings(settings)
+    invites = Invitations(
+        store=store,
+        catalog=catalog,
+        settings=settings,
+        enqueue=lambda row, task: queue.enqueue(row.id, spec=task.spec, priority=row.priority),
+    )
+    sweeper = Sweeper(invites, Notifier(invites))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store.create_schema()
         queue.start()
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.stop()
             queue.stop()
 
     app = FastAPI(
@@ -70,8 +84,9 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         settings=settings,
         store=store,
         queue=queue,
-        tasks=TaskCatalog.from_settings(settings),
+        tasks=catalog,
         limiter=RateLimiter.from_settings(settings),
+        invitations=invites,
     )
 
     def openapi() -> dict[str, Any]:
@@ -105,9 +120,12 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
         return JSONResponse({"detail": detail}, status_code=status, headers={"Retry-After": "10"})
 
     # Every /v1 route: a key, the rate limit, and their error answers in the OpenAPI document.
-    for router in (submissions.router, tasks.router, webhooks.router):
+    for router in (submissions.router, tasks.router, webhooks.router, invitations.router):
         app.include_router(router, prefix="/v1", dependencies=[Depends(rate_limit)], responses=V1_ERRORS)
     app.include_router(health.router)
+    app.include_router(greenhouse.router, dependencies=[Depends(rate_limit)])
+    app.include_router(take.router, dependencies=[Depends(rate_limit)])
+    app.include_router(invitations.public)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -24,6 +24,7 @@ class Services:
     tasks: TaskCatalog
     metrics: Any = field(default=None)  # the Prometheus registry, built on the first scrape
     limiter: Any = field(default=None)  # ratelimit.RateLimiter; None: GRADER_RATE_LIMIT unset
+    invitations: Any = field(default=None)  # grader.service.invitations.Invitations
 
 
 def services(request: Request) -> Services:
@@ -46,9 +47,14 @@ def _tasks(s: Annotated[Services, Depends(services)]) -> TaskCatalog:
     return s.tasks
 
 
+def _invitations(s: Annotated[Services, Depends(services)]) -> Any:
+    return s.invitations
+
+
 ServicesDep = Annotated[Services, Depends(services)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[Store, Depends(_store)]
 QueueDep = Annotated[Any, Depends(_queue)]
 TasksDep = Annotated[TaskCatalog, Depends(_tasks)]
-OwnerDep = Annotated[str, Depends(owner)]
+OwnerDep = Annotated[str, Depends(owner)]  # the calling key's organisation id
+InvitationsDep = Annotated[Any, Depends(_invitations)]
