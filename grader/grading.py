@@ -218,6 +218,7 @@ def _report(task, submission, status, message, total, results, run, env, started
     return Report(
         task_id=task.id,
         task_version=task.spec.version,
+        rubric_sha256=task.rubric_sha256,
         candidate_id=submission.candidate_id,
         status=status,
         score=None if status is Status.sandbox_error else total or 0.0,

@@ -188,6 +188,7 @@ class Report(BaseModel):
     schema_version: str = REPORT_SCHEMA_VERSION
     task_id: str
     task_version: str
+    rubric_sha256: str = ""  # sha256 of the rubric and probes that scored it (taskspec.Task.rubric_sha256)
     candidate_id: str | None = None
     status: Status
     score: float | None

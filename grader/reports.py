@@ -114,7 +114,9 @@ def to_markdown(report: Report) -> str:
         "",
         f"_Graded {report.graded_at:%Y-%m-%d %H:%M:%S} UTC in {report.duration_s:.2f} s on {md_text(env.device)}; "
         f"python {md_text(env.python)}, torch {md_text(env.torch)}, tensorflow {md_text(env.tensorflow)}; "
-        f"submission sha256 {md_text(report.submission_sha256[:12])}._",
+        f"submission sha256 {md_text(report.submission_sha256[:12])}; task v{md_text(report.task_version)}"
+        + (f", rubric and probes sha256 {md_text(report.rubric_sha256[:12])}" if report.rubric_sha256 else "")
+        + "._",
     ]
     return "\n".join(lines) + "\n"
 
@@ -173,5 +175,7 @@ def html_section(report: Report) -> str:
         f"<h1>{e(report.task_id)}: {_score(report)}</h1><p><b>Status:</b> {e(STATUS_TEXT[report.status.value])}"
         f"{' — ' + e(report.message) if report.message else ''}</p>{warn}"
         f"<table><tr><th>Check</th><th>Points</th><th>Result</th><th>Feedback</th></tr>{rows}</table>{out}"
-        f"<p><small>sha256 {e(report.submission_sha256)} · {e(report.environment.device)}</small></p>"
+        f"<p><small>sha256 {e(report.submission_sha256)} · task v{e(report.task_version)}"
+        f"{' · rubric and probes sha256 ' + e(report.rubric_sha256[:12]) if report.rubric_sha256 else ''}"
+        f" · {e(report.environment.device)}</small></p>"
     )

@@ -30,6 +30,9 @@ class Task:
     spec: TaskSpec
     rubric: Rubric
     fingerprint: str  # hash of every file, so caches follow edits
+    # Hash of what decides a score (the rubric and the probes): every report records it, so a
+    # score can be traced to what produced it.
+    rubric_sha256: str = ""
 
     @property
     def id(self) -> str:
@@ -76,7 +79,8 @@ def load_task(task_id: str, *, tasks_dir: Path, rubrics_dir: Path) -> Task:
     if spec.id != task_id or rubric.task != task_id:
         raise TaskInvalid(f"task {task_id}: id in task.toml or rubric does not match the folder")
     _check_probes_exist(task_id, rubric, texts["probes.py"], rubric_path)
-    return Task(spec=spec, rubric=rubric, fingerprint=digest.hexdigest())
+    scoring = hashlib.sha256(b"rubric\0" + texts["rubric"].encode() + b"\0probes\0" + texts["probes.py"].encode())
+    return Task(spec=spec, rubric=rubric, fingerprint=digest.hexdigest(), rubric_sha256=scoring.hexdigest())
 
 
 def _check_probes_exist(task_id: str, rubric: Rubric, probes: str, rubric_path: Path) -> None:

@@ -135,7 +135,8 @@ class SubmissionRow(Base):
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result_status: Mapped[str | None] = mapped_column(String(32))  # the report's status
     grading_s: Mapped[float | None] = mapped_column(Float)  # graded_at - created_at (latency metric)
-    report: Mapped[dict | None] = mapped_column(JSON)
+    report: Mapped[dict | None] = mapped_column(JSON)  # the latest (report_versions keeps them all)
+    regrades: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def submission(self) -> Submission:
         return Submission(task_id=self.task_id, code=self.code, candidate_id=self.candidate_id)
@@ -145,6 +146,37 @@ class SubmissionRow(Base):
         if self.report is None:
             raise ValueError(f"submission {self.id} is {self.status}: no report yet")
         return Report.model_validate(self.report)
+
+
+class ReportVersion(Base):
+    """Every report a submission was given, oldest first: a regrade adds one and keeps the others.
+    Each records the task version and the hash of the rubric and probes that scored it."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("submission_id", "version", name="uq_report_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict] = mapped_column(JSON)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    task_version: Mapped[str] = mapped_column(String(64))
+    rubric_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class FingerprintRow(Base):
+    """A graded submission's similarity fingerprint (grader.similarity), kept per organisation and
+    task; seq orders them so an index loads only what is new."""
+
+    __tablename__ = "fingerprints"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(String(36), unique=True)
+    org_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_fingerprints_scope", "org_id", "task_id", "seq"),)
 
 
 class InvitationRow(Base):
@@ -187,6 +219,35 @@ class Draft(Base):
     task_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     code: Mapped[str] = mapped_column(Text)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserExists(ValueError):
+    """A user with that email exists already."""
+
+
+class User(Base):
+    """A person who signs in to the dashboard (grader/service/web): one organisation's interviewer.
+    Only an argon2 hash of the password is stored; the email is kept lower-cased."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: only the sha256 of the cookie's random token is stored, so deleting the
+    row (sign-out) really ends it; csrf is the token every form of this session carries."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    org_id: Mapped[str] = mapped_column(String(36))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Secret(Base):
@@ -253,6 +314,19 @@ def default_endpoint_id(owner_id: str) -> str:
 
 class OrgExists(ValueError):
     """An organisation of that name exists already."""
+
+
+def _version(submission_id: str, version: int, report: dict, graded_at: datetime) -> ReportVersion:
+    return ReportVersion(
+        submission_id=submission_id,
+        version=version,
+        report=report,
+        graded_at=graded_at,
+        task_version=str(report.get("task_version", "")),
+        rubric_sha256=str(report.get("rubric_sha256", "")),
+        status=str(report.get("status", "")),
+        score=report.get("score"),
+    )
 
 
 class IdempotencyConflict(ValueError):
@@ -336,6 +410,12 @@ class Store:
                 log.warning("webhook_deliveries: unique index not created (%s)", type(exc).__name__)
 
         self._upgrade_keys()
+        if "regrades" not in {c["name"] for c in inspect(self.engine).get_columns("submissions")}:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(text("ALTER TABLE submissions ADD COLUMN regrades INTEGER NOT NULL DEFAULT 0"))
+            except (ProgrammingError, OperationalError):  # another process added it meanwhile
+                pass
 
     def _upgrade_keys(self) -> None:
         """API keys made before organisations existed: the org_id column, and each such key in an
@@ -550,18 +630,75 @@ class Store:
             row = s.get(SubmissionRow, submission_id)
             if row is None or row.status == State.completed:
                 return False
+            saved = json.loads(report.model_dump_json())
+            values: dict[str, Any] = {
+                "status": State.completed,
+                "graded_at": now,
+                "report": saved,
+                "result_status": report.status.value,
+            }
+            if not row.regrades:  # the latency metric is submit-to-first-report
+                values["grading_s"] = (now - row.created_at).total_seconds()
             res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
                 update(SubmissionRow)
                 .where(SubmissionRow.id == submission_id, SubmissionRow.status != State.completed)
-                .values(
-                    status=State.completed,
-                    graded_at=now,
-                    report=json.loads(report.model_dump_json()),
-                    result_status=report.status.value,
-                    grading_s=(now - row.created_at).total_seconds(),
-                )
+                .values(**values)
+            )
+            if res.rowcount != 1:
+                return False
+            last = s.scalar(select(func.max(ReportVersion.version)).where(ReportVersion.submission_id == submission_id))
+            s.add(_version(submission_id, (last or 0) + 1, saved, report.graded_at))
+            return True
+
+    def reopen(self, submission_id: str, *, owner_id: str) -> bool:
+        """Queue a completed submission of owner_id for a regrade (its reports so far are kept as
+        versions); False if it is not theirs or not completed."""
+        with self._session.begin() as s:
+            row = s.get(SubmissionRow, submission_id)
+            if row is None or row.owner_id != owner_id or row.status != State.completed or row.report is None:
+                return False
+            has = s.scalar(select(func.count()).where(ReportVersion.submission_id == submission_id))
+            if not has:  # graded before versions were kept: its report becomes version 1
+                graded = row.graded_at or utcnow()
+                s.add(_version(submission_id, 1, row.report, graded))
+            res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
+                update(SubmissionRow)
+                .where(SubmissionRow.id == submission_id, SubmissionRow.status == State.completed)
+                .values(status=State.queued, attempts=0, regrades=SubmissionRow.regrades + 1)
             )
             return res.rowcount == 1
+
+    def report_versions(self, submission_id: str) -> list[ReportVersion]:
+        """Every report of a submission, oldest first (one made before versions were kept counts as 1)."""
+        with self._session() as s:
+            rows = list(
+                s.scalars(
+                    select(ReportVersion)
+                    .where(ReportVersion.submission_id == submission_id)
+                    .order_by(ReportVersion.version)
+                )
+            )
+            if rows:
+                return rows
+            sub = s.get(SubmissionRow, submission_id)
+        if sub is not None and sub.report is not None:
+            return [_version(submission_id, 1, sub.report, sub.graded_at or utcnow())]
+        return []
+
+    def completed_of_task(self, owner_id: str, task_id: str) -> list[str]:
+        """Ids of owner_id's completed submissions of a task, oldest first."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(SubmissionRow.id)
+                    .where(
+                        SubmissionRow.owner_id == owner_id,
+                        SubmissionRow.task_id == task_id,
+                        SubmissionRow.status == State.completed,
+                    )
+                    .order_by(SubmissionRow.created_at)
+                )
+            )
 
     def requeue(self, submission_id: str) -> None:
         """Back to queued (a retry of the grader's own fault is pending)."""
@@ -624,6 +761,39 @@ class Store:
         with self._session() as s:
             row = s.execute(select(*cols, func.count(g), func.coalesce(func.sum(g), 0.0)).where(g.is_not(None))).one()
         return [int(x) for x in row[: len(buckets)]], int(row[-2]), float(row[-1])
+
+    # --- similarity fingerprints ----------------------------------------------------------------
+    def save_fingerprint(self, submission_id: str, *, org_id: str | None, task_id: str, data: dict) -> None:
+        """Keep a submission's fingerprint (a regrade replaces it)."""
+        with self._session.begin() as s:
+            s.execute(delete(FingerprintRow).where(FingerprintRow.submission_id == submission_id))
+            s.add(
+                FingerprintRow(
+                    submission_id=submission_id, org_id=org_id, task_id=task_id, data=data, created_at=utcnow()
+                )
+            )
+
+    def fingerprints_after(self, org_id: str | None, task_id: str, seq: int) -> list[FingerprintRow]:
+        """Fingerprints of one organisation and task stored after seq, in order."""
+        owner = FingerprintRow.org_id.is_(None) if org_id is None else FingerprintRow.org_id == org_id
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(FingerprintRow)
+                    .where(owner, FingerprintRow.task_id == task_id, FingerprintRow.seq > seq)
+                    .order_by(FingerprintRow.seq)
+                )
+            )
+
+    def fingerprint_of(self, submission_id: str) -> FingerprintRow | None:
+        with self._session() as s:
+            return s.scalar(select(FingerprintRow).where(FingerprintRow.submission_id == submission_id))
+
+    def candidates(self, ids: list[str]) -> dict[str, str | None]:
+        """candidate_id of each submission id."""
+        with self._session() as s:
+            rows = s.execute(select(SubmissionRow.id, SubmissionRow.candidate_id).where(SubmissionRow.id.in_(ids)))
+            return {sid: cand for sid, cand in rows}
 
     # --- invitations ------------------------------------------------------------------------------
     def add_invitation(self, row: InvitationRow) -> None:
@@ -974,3 +1144,135 @@ class Store:
                     .order_by(Delivery.endpoint_id, Delivery.attempt, Delivery.id)
                 )
             )
+
+    # --- users and web sessions -------------------------------------------------------------------
+    # The dashboard's people (grader/service/web): users of an organisation, their server-side
+    # sessions, and the reads its pages make of an organisation's submissions.
+    def create_user(self, org_id: str, email: str, password_hash: str) -> User:
+        """A new user of org_id; UserExists if the email is taken (emails compare lower-cased)."""
+        email = email.strip().lower()
+        if self.org(org_id) is None:
+            raise ValueError(f"no organisation {org_id!r}")
+        row = User(id=str(uuid.uuid4()), org_id=org_id, email=email, password_hash=password_hash, created_at=utcnow())
+        try:
+            with self._session.begin() as s:
+                s.add(row)
+        except IntegrityError:
+            raise UserExists(f"a user with email {email!r} already exists") from None
+        return row
+
+    def user(self, user_id: str) -> User | None:
+        with self._session() as s:
+            return s.get(User, user_id)
+
+    def user_by_email(self, email: str) -> User | None:
+        with self._session() as s:
+            return s.scalar(select(User).where(User.email == email.strip().lower()))
+
+    def users(self, *, org_id: str | None = None) -> list[User]:
+        with self._session() as s:
+            query = select(User).order_by(User.created_at, User.email)
+            if org_id is not None:
+                query = query.where(User.org_id == org_id)
+            return list(s.scalars(query))
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Replace a hash (argon2 rehashes one made with older parameters on sign-in)."""
+        with self._session.begin() as s:
+            s.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+    def create_web_session(self, user: User, token_hash: str, *, csrf: str, ttl: timedelta) -> WebSession:
+        now = utcnow()
+        row = WebSession(
+            token_hash=token_hash, user_id=user.id, org_id=user.org_id, csrf=csrf, created_at=now, expires_at=now + ttl
+        )
+        with self._session.begin() as s:
+            s.execute(delete(WebSession).where(WebSession.expires_at <= now))  # sessions that ran out
+            s.add(row)
+        return row
+
+    def web_session(self, token_hash: str) -> WebSession | None:
+        """The live session of that token hash (None: unknown, signed out or expired)."""
+        with self._session() as s:
+            row = s.get(WebSession, token_hash)
+        if row is None or row.expires_at <= utcnow():
+            return None
+        return row
+
+    def end_web_session(self, token_hash: str) -> bool:
+        with self._session.begin() as s:
+            res: CursorResult = s.execute(delete(WebSession).where(WebSession.token_hash == token_hash))  # type: ignore[assignment]
+            return res.rowcount == 1
+
+    @staticmethod
+    def _state_label() -> ColumnElement:
+        """queued/running while not completed, then the report's status (graded, timeout, ...)."""
+        return case((SubmissionRow.status == State.completed, SubmissionRow.result_status), else_=SubmissionRow.status)
+
+    def org_submissions(
+        self,
+        org_id: str,
+        *,
+        task_id: str | None = None,
+        candidate: str | None = None,
+        status: str | None = None,
+        score_min: float | None = None,
+        score_max: float | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "date",
+        descending: bool = True,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> tuple[list[SubmissionRow], int]:
+        """One page of org_id's submissions matching the filters, and how many match in all.
+        candidate matches part of the candidate id (case-insensitive); status is a lifecycle state
+        (queued, running) or a report status; sort is date, score or task."""
+        score = SubmissionRow.report["score"].as_float()
+        where: list[ColumnElement[bool]] = [SubmissionRow.owner_id == org_id]
+        if task_id:
+            where.append(SubmissionRow.task_id == task_id)
+        if candidate:
+            where.append(SubmissionRow.candidate_id.icontains(candidate, autoescape=True))
+        if status:
+            where.append(self._state_label() == status)
+        if score_min is not None:
+            where.append(score >= score_min)
+        if score_max is not None:
+            where.append(score <= score_max)
+        if since is not None:
+            where.append(SubmissionRow.created_at >= since)
+        if until is not None:
+            where.append(SubmissionRow.created_at < until)
+        key = {"score": score, "task": SubmissionRow.task_id}.get(sort, SubmissionRow.created_at)
+        order = [key.desc() if descending else key.asc()]
+        if sort != "date":
+            order.append(SubmissionRow.created_at.desc())
+        order.append(SubmissionRow.id)
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(SubmissionRow).where(*where)) or 0
+            query = select(SubmissionRow).where(*where).order_by(*order).offset(offset)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(s.scalars(query)), int(total)
+
+    def org_task_ids(self, org_id: str) -> list[str]:
+        """The tasks org_id has submissions for."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(SubmissionRow.task_id)
+                    .where(SubmissionRow.owner_id == org_id)
+                    .distinct()
+                    .order_by(SubmissionRow.task_id)
+                )
+            )
+
+    def org_counts(self, org_id: str, *, task_id: str | None = None) -> dict[str, int]:
+        """org_id's submissions (of one task) by queued/running, then by report status."""
+        label = self._state_label()
+        where = [SubmissionRow.owner_id == org_id]
+        if task_id is not None:
+            where.append(SubmissionRow.task_id == task_id)
+        with self._session() as s:
+            return {k: n for k, n in s.execute(select(label, func.count()).where(*where).group_by(label))}

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from grader.grading import grader_error
 from grader.models import Report, Status, Submission
+from grader.service import similar
 from grader.service.store import Store, SubmissionRow
 from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
@@ -43,6 +44,7 @@ def run_submission(
     if row is None:
         return Outcome.skipped, None
     final = row.attempts > max_retries
+    task: Task | None = None
     try:
         task = engine.task(row.task_id)
         report = engine.grade(row.submission(), task=task)
@@ -55,4 +57,8 @@ def run_submission(
     if report.status is Status.sandbox_error and not final:
         store.requeue(submission_id)
         return Outcome.retry, row
-    return (Outcome.done, row) if store.complete(submission_id, report) else (Outcome.skipped, None)
+    if not store.complete(submission_id, report):
+        return Outcome.skipped, None
+    if task is not None:
+        similar.record(store, row, task)  # for GET /v1/submissions/{id}/similar
+    return Outcome.done, row

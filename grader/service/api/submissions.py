@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from grader import reports
 from grader.models import Report
-from grader.service import webhooks
+from grader.service import regrade, similar, webhooks
 from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
 from grader.service.api.errors import error_responses, validation_message
 from grader.service.dispatch import QueueUnavailable
@@ -349,3 +349,110 @@ async def get_deliveries(submission_id: str, store: StoreDep, key_id: OwnerDep) 
         }
         for d in rows
     ]
+
+
+class VersionOut(BaseModel):
+    """One report a submission was given (a regrade adds one)."""
+
+    version: int
+    graded_at: Timestamp
+    status: str
+    score: float | None
+    task_version: str
+    rubric_sha256: str = Field(description="sha256 of the rubric and probes that scored it")
+
+
+class RegradeOut(BaseModel):
+    id: str
+    status: Lifecycle
+    versions: int = Field(description="reports so far; the regrade will add one")
+
+
+def _version_out(v) -> dict:
+    return {
+        "version": v.version,
+        "graded_at": _iso(v.graded_at),
+        "status": v.status,
+        "score": v.score,
+        "task_version": v.task_version,
+        "rubric_sha256": v.rubric_sha256,
+    }
+
+
+@router.post(
+    "/submissions/{submission_id}/regrade",
+    status_code=202,
+    response_model=RegradeOut,
+    responses=error_responses(
+        {**NOT_FOUND, 409: "not graded yet (queued or running)", 422: "its task can no longer be loaded"}
+    ),
+)
+async def regrade_submission(
+    submission_id: str, store: StoreDep, queue: QueueDep, catalog: TasksDep, org: OwnerDep
+) -> JSONResponse:
+    """Grade a completed submission again into a new report version (earlier versions are kept)."""
+    row = await _own(store, submission_id, org)
+    try:
+        again = await run_in_threadpool(regrade.regrade, store, queue, catalog, org_id=org, submission_id=submission_id)
+    except regrade.NotRegradable as exc:
+        raise _fail(422, str(exc)) from None
+    except QueueUnavailable as exc:
+        raise _fail(503, f"submission {submission_id} is queued for its regrade but not sent ({exc})") from None
+    if again is None:
+        raise _fail(409, f"submission {submission_id} is {row.status}: it can be regraded once it is completed")
+    versions = await run_in_threadpool(store.report_versions, submission_id)
+    return JSONResponse({"id": again.id, "status": again.status, "versions": len(versions)}, status_code=202)
+
+
+@router.get(
+    "/submissions/{submission_id}/versions", response_model=list[VersionOut], responses=error_responses(NOT_FOUND)
+)
+async def list_versions(submission_id: str, store: StoreDep, org: OwnerDep) -> list[dict]:
+    """Every report of the submission, oldest first, with what produced each."""
+    await _own(store, submission_id, org)
+    return [_version_out(v) for v in await run_in_threadpool(store.report_versions, submission_id)]
+
+
+@router.get(
+    "/submissions/{submission_id}/versions/{version}",
+    response_model=Report,
+    responses=error_responses({404: "no such submission or version"}),
+)
+async def get_version(submission_id: str, version: int, store: StoreDep, org: OwnerDep) -> Response:
+    """One report version as JSON."""
+    await _own(store, submission_id, org)
+    for v in await run_in_threadpool(store.report_versions, submission_id):
+        if v.version == version:
+            return Response(reports.to_json(Report.model_validate(v.report)), media_type="application/json")
+    raise _fail(404, f"submission {submission_id} has no report version {version}")
+
+
+class RegionOut(BaseModel):
+    a_first: int = Field(description="first line of the region in this submission")
+    a_last: int
+    b_first: int = Field(description="first line of the region in the other submission")
+    b_last: int
+    tokens: int
+
+
+class SimilarOut(BaseModel):
+    """Another submission of the same task and organisation, and what the two share."""
+
+    submission_id: str
+    candidate_id: str | None
+    score: float = Field(description="share of the smaller one's non-starter fingerprints found in the other")
+    shared_tokens: int = Field(description="normalised tokens of non-starter code the two share")
+    flagged: bool = Field(description="over the threshold of docs/similarity.md: worth a look by a person")
+    regions: list[RegionOut]
+
+
+@router.get(
+    "/submissions/{submission_id}/similar", response_model=list[SimilarOut], responses=error_responses(NOT_FOUND)
+)
+async def get_similar(
+    submission_id: str, store: StoreDep, catalog: TasksDep, org: OwnerDep, top: int = Query(5, ge=1, le=50)
+) -> list[dict]:
+    """The organisation's submissions of the same task most like this one, highest first (empty
+    until it is graded). The starter code never counts; a flag is a prompt to look, not a verdict."""
+    row = await _own(store, submission_id, org)
+    return await run_in_threadpool(similar.similar_to, store, catalog, row, top)

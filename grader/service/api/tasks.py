@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from grader.models import Framework, NeedsGpu
-from grader.service.api.deps import OwnerDep, TasksDep
+from grader.service import regrade
+from grader.service.api.deps import OwnerDep, QueueDep, StoreDep, TasksDep
 from grader.service.api.errors import error_responses
+from grader.service.dispatch import QueueUnavailable
 from grader.taskspec import Task, TaskInvalid, TaskNotFound
 
 router = APIRouter(tags=["tasks"])
@@ -69,3 +72,29 @@ def get_task(task_id: str, catalog: TasksDep, _: OwnerDep) -> dict:
         "statement": task.spec.statement,
         "starter": task.spec.starter,
     }
+
+
+class BulkRegradeOut(BaseModel):
+    task_id: str
+    count: int
+    submissions: list[str]
+
+
+@router.post(
+    "/tasks/{task_id}/regrade",
+    status_code=202,
+    response_model=BulkRegradeOut,
+    responses=error_responses({404: "no such task", 422: "the task can no longer be loaded"}),
+)
+def regrade_task(task_id: str, catalog: TasksDep, store: StoreDep, queue: QueueDep, org: OwnerDep) -> JSONResponse:
+    """Grade every completed submission of the organisation for this task again (a new report
+    version each; earlier versions are kept). Submissions still queued or running are left as they are."""
+    if task_id not in catalog.ids():
+        raise HTTPException(404, f"unknown task {task_id!r}")
+    try:
+        ids = regrade.regrade_task(store, queue, catalog, org_id=org, task_id=task_id)
+    except regrade.NotRegradable as exc:
+        raise HTTPException(422, str(exc)) from None
+    except QueueUnavailable as exc:
+        raise HTTPException(503, f"regrades of {task_id} stored but not all sent ({exc}); retry") from None
+    return JSONResponse({"task_id": task_id, "count": len(ids), "submissions": ids}, status_code=202)
