@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from grader.cli import authoring, batch, grade, service, similarity
+from grader.cli import authoring, batch, grade, service, similarity, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="dlgrader: grade deep-learning interview code.")
-for group in (grade, batch, service, authoring, similarity):
+for group in (grade, batch, service, authoring, similarity, users):
     app.add_typer(group.app)
 
 
