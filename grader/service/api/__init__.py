@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
@@ -127,12 +127,8 @@ def create_app(settings: Settings, *, store=None, queue=None, engine_factory=Non
     app.include_router(take.router, dependencies=[Depends(rate_limit)])
     app.include_router(invitations.public)
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/ui")
+    from grader.service import web
 
-    @app.get("/ui", include_in_schema=False)
-    def ui() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+    web.mount(app)  # the dashboard: sign-in, pages, and / and /ui (grader/service/web)
 
     return app
