@@ -149,8 +149,9 @@ class SubmissionRow(Base):
 
 
 class ReportVersion(Base):
-    """Every report a submission was given, oldest first: a regrade adds one and keeps the others.
-    Each records the task version and the hash of the rubric and probes that scored it."""
+    """The reports of a regraded submission, oldest first: its first regrade writes the report so
+    far as version 1, each regrade adds one (a submission never regraded has no rows: its one
+    report is version 1). Each records the task version and the rubric and probes' hash."""
 
     __tablename__ = "report_versions"
     __table_args__ = (UniqueConstraint("submission_id", "version", name="uq_report_version"),)
@@ -646,8 +647,11 @@ class Store:
             )
             if res.rowcount != 1:
                 return False
-            last = s.scalar(select(func.max(ReportVersion.version)).where(ReportVersion.submission_id == submission_id))
-            s.add(_version(submission_id, (last or 0) + 1, saved, report.graded_at))
+            if row.regrades:  # a regrade: a new version (reopen kept the earlier ones)
+                last = s.scalar(
+                    select(func.max(ReportVersion.version)).where(ReportVersion.submission_id == submission_id)
+                )
+                s.add(_version(submission_id, (last or 0) + 1, saved, report.graded_at))
             return True
 
     def reopen(self, submission_id: str, *, owner_id: str) -> bool:
@@ -658,7 +662,7 @@ class Store:
             if row is None or row.owner_id != owner_id or row.status != State.completed or row.report is None:
                 return False
             has = s.scalar(select(func.count()).where(ReportVersion.submission_id == submission_id))
-            if not has:  # graded before versions were kept: its report becomes version 1
+            if not has:  # its first regrade: the report so far becomes version 1
                 graded = row.graded_at or utcnow()
                 s.add(_version(submission_id, 1, row.report, graded))
             res: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE returns a CursorResult
@@ -669,7 +673,8 @@ class Store:
             return res.rowcount == 1
 
     def report_versions(self, submission_id: str) -> list[ReportVersion]:
-        """Every report of a submission, oldest first (one made before versions were kept counts as 1)."""
+        """Every report of a submission, oldest first. Versions are written from the first regrade
+        on; until then the one report is version 1."""
         with self._session() as s:
             rows = list(
                 s.scalars(

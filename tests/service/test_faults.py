@@ -496,23 +496,23 @@ def small_tmpfs(size: str = "2m") -> Iterator[Path]:
 def fill(directory: Path) -> Path:
     """Write a file until the filesystem is full."""
     path = directory / "filler"
-    with open(path, "wb") as fh:
-        try:
+    try:
+        with open(path, "wb") as fh:
             while True:
                 fh.write(b"\0" * 65536)
                 fh.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
+    except OSError as exc:  # full while writing, or already full at the first block
+        assert exc.errno == errno.ENOSPC
     return path
 
 
 @pytest.mark.slow
 @pytest.mark.root
 def test_data_dir_disk_full(tmp_path):
-    """`grader serve` (embedded) with its SQLite database on a 2 MiB tmpfs: once the disk is full a
+    """`grader serve` (embedded) with its SQLite database on a 4 MiB tmpfs: once the disk is full a
     submission is a 507 saying so (not a 500, not a hang), the database stays consistent, and after
     space is freed everything is stored and graded. `grader grade` says it in one line."""
-    with small_tmpfs() as data:
+    with small_tmpfs("4m") as data:
         env = service_env(data, embedded_workers=1, job_retry_delay_s=1)
         key = create_key(env, "a")
         api, url = start_api(env, tmp_path / "api.log")
