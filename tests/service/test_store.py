@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.models import Environment, Report, Status, Submission
-from grader.service.store import ApiKey, IdempotencyConflict, State, Store, SubmissionRow
+from grader.service.store import ApiKey, IdempotencyConflict, OrgExists, State, Store, SubmissionRow, hash_key
 from tests.support.service import DB_KINDS, database
 
 
@@ -44,7 +44,7 @@ def _report(status: Status = Status.graded, score: float | None = 3.0) -> Report
 def test_keys_store_only_a_hash(store):
     new = store.create_key("alice")
     assert new.key.startswith("gk_") and new.prefix == new.key[:10]
-    assert store.key_owner(new.key) == new.id
+    assert store.key_owner(new.key) == new.org_id and store.key_identity(new.key) == (new.id, new.org_id)
     assert store.key_owner(new.key + "x") is None
     assert store.key_owner("") is None
     with store._session() as s:
@@ -191,3 +191,48 @@ def test_an_older_delivery_table_is_upgraded(store):
     assert (old.endpoint_id, old.attempt, old.error) == ("", 1, "HTTP 500")
     assert store.claim_delivery("s1", "", 1, event_id="e", url="http://x/h", stale_after_s=60) is None
     assert store.claim_delivery("s1", "", 2, event_id="e", url="http://x/h", stale_after_s=60) is not None
+
+
+def test_keys_from_before_organisations_each_get_one_of_their_own(store):
+    """An api_keys table without org_id (and a submissions table without regrades): after the
+    upgrade each old key is in an organisation whose id is its own, so what it owned stays its
+    own, and two old keys do not share."""
+    from sqlalchemy import text
+
+    row, _ = store.add_submission(_sub(), owner_id="k-old-1")
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE api_keys"))
+        conn.execute(
+            text(
+                "CREATE TABLE api_keys (id VARCHAR(36) PRIMARY KEY, name VARCHAR(200) NOT NULL,"
+                " prefix VARCHAR(16) NOT NULL, key_hash VARCHAR(64) NOT NULL UNIQUE,"
+                " created_at TIMESTAMP WITH TIME ZONE NOT NULL)"
+            )
+        )
+        conn.execute(text("ALTER TABLE submissions DROP COLUMN regrades"))
+        for kid, name in (("k-old-1", "alice"), ("k-old-2", "bob")):
+            conn.execute(
+                text(
+                    "INSERT INTO api_keys (id, name, prefix, key_hash, created_at)"
+                    " VALUES (:id, :name, 'gk_x', :hash, '2026-01-01 00:00:00+00:00')"
+                ),
+                {"id": kid, "name": name, "hash": hash_key(f"gk_{name}")},
+            )
+    store.create_schema()
+    store.create_schema()
+    assert store.key_identity("gk_alice") == ("k-old-1", "k-old-1")
+    assert store.key_owner("gk_bob") == "k-old-2"
+    assert store.get(row.id, owner_id=store.key_owner("gk_alice")) is not None
+    assert store.get(row.id, owner_id=store.key_owner("gk_bob")) is None
+    assert {o.name for o in store.orgs()} >= {"key alice (gk_x)", "key bob (gk_x)"}
+    # New keys without an organisation go to the default one, and share it.
+    a, b = store.create_key("carol"), store.create_key("dave")
+    assert a.org_id == b.org_id == store.default_org().id
+
+
+def test_organisation_names_are_unique(store):
+    store.create_org("ACME")
+    with pytest.raises(OrgExists):
+        store.create_org(" ACME ")
+    with pytest.raises(ValueError):
+        store.create_key("x", org_id="no-such-org")
