@@ -7,7 +7,7 @@ import re
 
 import typer
 
-from grader.cli.common import fail, load_settings
+from grader.cli.common import fail, load_settings, open_store, org_or_fail
 
 app = typer.Typer()
 
@@ -99,27 +99,15 @@ def keys_create(
     org: str = typer.Option("", "--org", help="the organisation it belongs to (default: the default one)"),
 ) -> None:
     """Create an API key and print it (once; only its hash is stored)."""
-    from grader.service.store import Store
-
     if not name.strip():
         fail("--name must not be empty")
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
-        org_id = None
-        if org.strip():
-            found = store.org_named(org)
-            if found is None:
-                fail(f"no organisation {org.strip()!r} (create it with `grader orgs create --name {org.strip()}`)")
-            org_id = found.id
-        key = store.create_key(name.strip(), org_id=org_id)
+    with open_store() as store:
+        org_id = org_or_fail(store, org) if org.strip() else store.default_org().id
+        try:
+            key = store.create_key(name.strip(), org_id=org_id)
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         org_name = (store.org(key.org_id) or store.default_org()).name
-    except typer.Exit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - one line for the user
-        fail(f"cannot store the key: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    finally:
-        store.close()
     typer.echo(key.key)
     typer.echo(f"created key {key.prefix}… for {key.name!r} in {org_name!r}; it is shown only once", err=True)
 
@@ -127,22 +115,11 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(org: str = typer.Option("", "--org", help="only this organisation's keys")) -> None:
     """List API keys (prefix, creation time, organisation, name)."""
-    from grader.service.store import Store
-
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
+    with open_store() as store:
         names = {o.id: o.name for o in store.orgs()}
-        org_id = None
-        if org.strip():
-            found = store.org_named(org)
-            if found is None:
-                fail(f"no organisation {org.strip()!r}")
-            org_id = found.id
+        org_id = org_or_fail(store, org) if org.strip() else None
         for k in store.keys(org_id=org_id):
             typer.echo(f"{k.prefix}…  {k.created_at:%Y-%m-%d %H:%M}  {names.get(k.org_id or '', '-')}  {k.name}")
-    finally:
-        store.close()
 
 
 @orgs_app.command("create")
@@ -153,37 +130,28 @@ def orgs_create(
     ),
 ) -> None:
     """Create an organisation; its keys see only its submissions, invitations and webhooks."""
-    from grader.service.store import OrgExists, Store
+    from grader.service.store import OrgExists
 
     if not name.strip():
         fail("--name must not be empty")
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
-        org = store.create_org(name, candidate_view=candidate_view)
-    except OrgExists as exc:
-        fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - one line for the user
-        fail(f"cannot store the organisation: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    finally:
-        store.close()
-    typer.echo(org.id)
-    hint = f"add keys with `grader keys create --name N --org {org.name}`"
-    typer.echo(f"created organisation {org.name!r}; {hint}", err=True)
+    with open_store() as store:
+        try:
+            made = store.create_org(name, candidate_view=candidate_view)
+        except OrgExists as exc:
+            fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            fail(f"cannot store the organisation: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    typer.echo(made.id)
+    hint = f"add keys with `grader keys create --name N --org {made.name}`"
+    typer.echo(f"created organisation {made.name!r}; {hint}", err=True)
 
 
 @orgs_app.command("list")
 def orgs_list() -> None:
     """List organisations (id, creation time, name)."""
-    from grader.service.store import Store
-
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
+    with open_store() as store:
         for o in store.orgs():
             typer.echo(f"{o.id}  {o.created_at:%Y-%m-%d %H:%M}  {o.name}")
-    finally:
-        store.close()
 
 
 def _redacted(url: str) -> str:

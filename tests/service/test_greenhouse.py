@@ -23,7 +23,7 @@ from grader.service.api import create_app
 from grader.service.store import Store, utcnow
 from tests.support.greenhouse import Greenhouse, basic, check_status
 from tests.support.service import FULL, REFERENCE, Receiver, ServerThread, auth, free_port, org_key, wait_for
-from tests.support.smtp import Mailbox, smtp_server
+from tests.support.smtp import Mailbox, invitation_settings, smtp_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TASK = "numpy-standardize"
@@ -43,20 +43,8 @@ class World:
 def world(settings, tmp_path):
     port = free_port()
     with smtp_server() as mail:
-        s = settings.model_copy(
-            update={
-                "database_url": f"sqlite:///{tmp_path / 'db.sqlite'}",
-                "broker_url": "",
-                "embedded_workers": 1,
-                "invitation_sweep_s": 0.2,
-                "webhook_allow_private": True,
-                "webhook_backoff_base_s": 0.2,
-                "webhook_backoff_max_s": 0.5,
-                "public_url": f"http://127.0.0.1:{port}",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": mail.port,
-                "smtp_security": "none",
-            }
+        s = invitation_settings(
+            settings, tmp_path, port=port, mail=mail, webhook_backoff_base_s=0.2, webhook_backoff_max_s=0.5
         )
         store = Store(s.database_url)
         store.create_schema()

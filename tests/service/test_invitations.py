@@ -22,7 +22,7 @@ from tests.support.service import (
     org_key,
     wait_for,
 )
-from tests.support.smtp import Mailbox, smtp_server
+from tests.support.smtp import Mailbox, invitation_settings, smtp_server
 
 TASK = "numpy-standardize"
 
@@ -58,19 +58,7 @@ class Service:
 def service(settings, tmp_path):
     port = free_port()
     with smtp_server() as mail:
-        s = settings.model_copy(
-            update={
-                "database_url": f"sqlite:///{tmp_path / 'db.sqlite'}",
-                "broker_url": "",
-                "embedded_workers": 1,
-                "invitation_sweep_s": 0.2,
-                "webhook_allow_private": True,
-                "public_url": f"http://127.0.0.1:{port}",
-                "smtp_host": "127.0.0.1",
-                "smtp_port": mail.port,
-                "smtp_security": "none",
-            }
-        )
+        s = invitation_settings(settings, tmp_path, port=port, mail=mail)
         store = Store(s.database_url)
         store.create_schema()
         keys = org_key(store, "a"), org_key(store, "b")

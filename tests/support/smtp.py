@@ -61,3 +61,22 @@ def smtp_server() -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+def invitation_settings(settings, tmp_path, *, port: int, mail: Mailbox, **extra):
+    """Settings for a service that sends invitations: SQLite in tmp_path, one embedded worker, a
+    fast sweeper, links under http://127.0.0.1:port, email to `mail`, deliveries to 127.0.0.1."""
+    return settings.model_copy(
+        update={
+            "database_url": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "broker_url": "",
+            "embedded_workers": 1,
+            "invitation_sweep_s": 0.2,
+            "webhook_allow_private": True,
+            "public_url": f"http://127.0.0.1:{port}",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": mail.port,
+            "smtp_security": "none",
+            **extra,
+        }
+    )

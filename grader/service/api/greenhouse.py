@@ -20,12 +20,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from grader.service.api.deps import InvitationsDep, SettingsDep, StoreDep
 from grader.service.api.errors import error_responses
-from grader.service.api.invitations import EMAIL, invite
+from grader.service.api.fields import EmailText, HttpUrlText
+from grader.service.api.invitations import invite
 from grader.service.invitations import COMPLETE, BadInvitation, Invitations, public_base, report_link, tests
 from grader.service.store import InvitationRow
 
@@ -79,17 +80,10 @@ class Candidate(BaseModel):
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
     preferred_name: str | None = Field(default=None, max_length=200)
-    email: str = Field(max_length=254)
+    email: EmailText
     phone_number: str | None = Field(default=None, max_length=100)
     resume_url: str | None = Field(default=None, max_length=2000)
     greenhouse_profile_url: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if not EMAIL.match(v):
-            raise ValueError("is not an email address")
-        return v
 
     def name(self) -> str:
         full = " ".join(p for p in (self.first_name, self.last_name) if p)
@@ -101,14 +95,7 @@ class SendTest(BaseModel):
     partner_test_id: str = Field(min_length=1, max_length=300)
     candidate: Candidate
     sent_by: str | None = Field(default=None, max_length=300)
-    url: str = Field(min_length=1, max_length=2000)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return v
+    url: HttpUrlText
 
 
 class TestOut(BaseModel):

@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grader import reports
 from grader.models import Report
 from grader.service import regrade, similar, webhooks
 from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
 from grader.service.api.errors import error_responses, validation_message
+from grader.service.api.fields import HttpUrlText
 from grader.service.dispatch import QueueUnavailable
 from grader.service.store import IdempotencyConflict, State, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
@@ -38,17 +39,8 @@ class SubmissionIn(BaseModel):
     task_id: str = Field(min_length=1, max_length=200)
     code: str
     candidate_id: str | None = Field(default=None, max_length=200)
-    callback_url: str | None = Field(
-        default=None, max_length=2000, description="receives the signed submission.graded event"
-    )
+    callback_url: HttpUrlText | None = Field(default=None, description="receives the signed submission.graded event")
     metadata: dict[str, Any] | None = None
-
-    @field_validator("callback_url")
-    @classmethod
-    def _http_url(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return v
 
 
 Lifecycle = Literal["queued", "running", "completed"]  # store.State
