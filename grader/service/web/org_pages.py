@@ -265,5 +265,5 @@ def task_page(request: Request, user: UserDep, task_id: str) -> Response:
         task=task,
         spec=spec,
         statement=markdown(spec.statement),
-        starter=highlighted(spec.starter) if spec.starter.strip() else None,
+        starter=highlighted(spec.starter, label="Starter code") if spec.starter.strip() else None,
     )

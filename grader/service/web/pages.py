@@ -346,7 +346,7 @@ def submission_page(
         state=state(row),
         passed=sum(1 for c in report.checks if c.passed) if report else 0,
         failing=failing,
-        code_html=highlighted(row.code, marked=failing),
+        code_html=highlighted(row.code, marked=failing, label="The candidate's code"),
         outputs=outputs,
         similar=similar_of(request, row) if report is not None else [],
         versions=versions if len(versions) > 1 else [],

@@ -94,7 +94,7 @@ def failing_lines(report: Report | None) -> list[int]:
     return sorted(set(out))
 
 
-def highlighted(code: str, *, marked: Iterable[int] = ()) -> Markup:
+def highlighted(code: str, *, marked: Iterable[int] = (), label: str = "Code") -> Markup:
     """The code as HTML (Pygments escapes it), numbered, each line a span#line-N, marked lines wrapped
     in span.hll."""
     n_lines = code.count("\n") + 1
@@ -106,7 +106,9 @@ def highlighted(code: str, *, marked: Iterable[int] = ()) -> Markup:
         wrapcode=True,
         style=FORMATTER_STYLE,
     )
-    return Markup(highlight(code, PythonLexer(), formatter))  # noqa: S704 - Pygments escapes the code
+    html = highlight(code, PythonLexer(), formatter)
+    # The scrolling box is focusable, so keyboard users can scroll it too.
+    return Markup(f'<div class="source-scroll" tabindex="0" role="region" aria-label="{label}">{html}</div>')  # noqa: S704 - Pygments escapes the code; label is ours
 
 
 def pygments_css() -> str:
