@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from grader.settings import Settings
 from grader.similarity.disguise import ALL, disguise
 from grader.similarity.fingerprint import DEFAULT_THRESHOLD, Starter, Threshold, fingerprint, match
-from grader.similarity.index import SimilarityIndex
+from grader.similarity.index import COMMON, MIN_COMMON, SimilarityIndex, rank
 from grader.taskspec import Task, load_task, task_ids
 
 VARIANTS = Path(__file__).resolve().parents[2] / "tests" / "tasks" / "variants"
@@ -72,12 +72,18 @@ class Engine(Protocol):
 
 
 class OwnEngine:
-    """grader.similarity: token normalisation, winnowing, starter subtraction, the two-part threshold."""
+    """grader.similarity: token normalisation, winnowing, starter subtraction, the two-part threshold,
+    and the hashes common across the task's cohort left out (as a SimilarityIndex of the task's
+    solutions and copies, what `grader batch` indexes, finds them; common=None: none left out)."""
 
     name = "own"
 
-    def __init__(self, threshold: Threshold = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, threshold: Threshold = DEFAULT_THRESHOLD, *, common: float | None = COMMON, min_common: int = MIN_COMMON
+    ) -> None:
         self.threshold = threshold
+        self.common, self.min_common = common, min_common
+        self._ignore: frozenset[int] = frozenset()
 
     def base(self, starter: str) -> Starter:
         return Starter.of(starter)
@@ -85,8 +91,14 @@ class OwnEngine:
     def prepare(self, code: str, starter: Starter) -> Any:
         return fingerprint(code, starter)
 
+    def cohort(self, prepared: Sequence[Any]) -> None:
+        index = SimilarityIndex(self.threshold, common=self.common, min_common=self.min_common)
+        for i, fp in enumerate(prepared):
+            index.add(str(i), fp)
+        self._ignore = index.common()
+
     def pair(self, a: Any, b: Any) -> tuple[float, int, bool]:
-        m = match(a, b, threshold=self.threshold)
+        m = match(a, b, threshold=self.threshold, ignore=self._ignore)
         return m.score, m.shared_tokens, m.flagged
 
 
@@ -125,10 +137,14 @@ def _rate(n: int, d: int) -> float | None:
 def evaluate_case(case: Case, engine: Engine) -> dict[str, Any]:
     base = engine.base(case.starter)
     prepared = {name: engine.prepare(code, base) for name, code in case.solutions.items()}
+    copies = [(name, kind, engine.prepare(code, base)) for name, kind, code in case.copies]
+    cohort = getattr(engine, "cohort", None)
+    if cohort is not None:  # the task's whole set, as one batch would index it
+        cohort([*prepared.values(), *(c for *_, c in copies)])
     by_kind: dict[str, list[bool]] = {}
     missed = []
-    for name, kind, code in case.copies:
-        score, tokens, flagged = engine.pair(engine.prepare(code, base), prepared[name])
+    for name, kind, copy in copies:
+        score, tokens, flagged = engine.pair(copy, prepared[name])
         by_kind.setdefault(kind, []).append(flagged)
         if not flagged:
             missed.append({"solution": name, "kind": kind, "score": round(score, 3), "shared_tokens": tokens})
@@ -179,9 +195,12 @@ def evaluate(cases: Iterable[Case], engine: Engine) -> dict[str, Any]:
     }
 
 
-def bench(task: Task, n: int = 1000, *, top: int = 5) -> dict[str, Any]:
+def bench(task: Task, n: int = 1000, *, top: int = 5, sample: int = 0) -> dict[str, Any]:
     """Fingerprint, add and query n submissions of one task (the solutions and their disguised
-    copies, seeded differently until there are n), as a batch or the service does one by one."""
+    copies, seeded differently until there are n), as a batch or the service does one by one.
+    With `sample`, afterwards: that many of them (evenly spaced) queried against the full index and
+    checked against brute force (every other submission compared, in `rank` order); the time
+    covers only the indexing."""
     sols = list(solutions_of(task).values())
     kinds = list(ALL)
     codes = []
@@ -198,7 +217,17 @@ def bench(task: Task, n: int = 1000, *, top: int = 5) -> dict[str, Any]:
         flagged += any(m.flagged for m in index.query(fp, top=top))
         index.add(str(i), fp)
     elapsed = time.perf_counter() - started
-    return {"task": task.id, "submissions": n, "seconds": round(elapsed, 2), "with_a_flagged_match": flagged}
+    agree = 0
+    for i in range(0, n, max(1, n // sample)) if sample else ():
+        me = index.get(str(i))
+        got = [(m.other_id, m.score, m.shared_tokens, m.flagged) for m in index.query(me, top=top, exclude={str(i)})]
+        every = (index.match(me, index.get(o), other_id=o) for o in index if o != str(i))
+        want = [(m.other_id, m.score, m.shared_tokens, m.flagged) for m in sorted(every, key=rank) if m.score > 0]
+        agree += got == want[:top]
+    out = {"task": task.id, "submissions": n, "seconds": round(elapsed, 2), "with_a_flagged_match": flagged}
+    if sample:
+        out |= {"sampled": len(range(0, n, max(1, n // sample))), "same_as_brute_force": agree}
+    return out
 
 
 def _tasks(names: str | None) -> list[Task]:
@@ -219,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=1, help="disguised copies per solution and kind")
     p.add_argument("--min-score", type=float, default=DEFAULT_THRESHOLD.min_score)
     p.add_argument("--min-tokens", type=int, default=DEFAULT_THRESHOLD.min_tokens)
+    p.add_argument(
+        "--common", type=float, default=COMMON, help="share of the cohort above which a hash does not count (1: off)"
+    )
+    p.add_argument("--min-common", type=int, default=MIN_COMMON, help="... and submissions it must be in at least")
     p.add_argument("--bench", type=int, metavar="N", help="instead: time indexing N submissions of one task")
     p.add_argument("--bench-task", default="torch-train-step")
     args = p.parse_args(argv)
@@ -229,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     engine: Engine = (
-        OwnEngine(Threshold(args.min_score, args.min_tokens)) if args.engine == "own" else CopydetectEngine()
+        OwnEngine(Threshold(args.min_score, args.min_tokens), common=args.common, min_common=args.min_common)
+        if args.engine == "own"
+        else CopydetectEngine()
     )
     result = evaluate((case_of(t, seeds=range(args.seeds)) for t in _tasks(args.tasks)), engine)
     if args.json:

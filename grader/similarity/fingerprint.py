@@ -19,7 +19,7 @@ anything worth copying also shares a run of the candidate's own code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -220,12 +220,24 @@ def _regions(pairs: Sequence[tuple[Entry, Entry]], k: int) -> tuple[Region, ...]
     return tuple(Region(r[0], r[1], r[2], r[3], len(c)) for r, c in runs)
 
 
-def match(a: Fingerprint, b: Fingerprint, *, other_id: str = "", threshold: Threshold = DEFAULT_THRESHOLD) -> Match:
-    """Compare fingerprint `a` (the query) with `b`."""
+def match(
+    a: Fingerprint,
+    b: Fingerprint,
+    *,
+    other_id: str = "",
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    ignore: Collection[int] = frozenset(),
+) -> Match:
+    """Compare fingerprint `a` (the query) with `b`. Hashes in `ignore` (those common across the
+    cohort: SimilarityIndex.common) count on neither side, as if they were starter code."""
     if (a.k, a.w, a.base) != (b.k, b.w, b.base):
         raise ValueError("fingerprints taken with different parameters or starters do not compare")
     shared = a.by_hash.keys() & b.by_hash.keys()
     smaller = min(len(a), len(b))
+    if ignore:
+        ign = ignore if isinstance(ignore, (set, frozenset)) else frozenset(ignore)
+        shared -= ign
+        smaller = min(len(a.by_hash.keys() - ign), len(b.by_hash.keys() - ign))
     score = len(shared) / smaller if smaller else 0.0
     if not shared:
         return Match(other_id, 0.0, 0, 0, False)

@@ -15,7 +15,11 @@ What a disguise changes is dropped or made canonical; what carries meaning is ke
 - numbers and strings: `N` and `S`;
 - grouping parentheses (not those of a call, a definition or a subscript): dropped, so
   `for (a, b) in x` and `return (a, b)` read as `for a, b in x` and `return a, b`;
-- assignments in a function to names the code never reads (padding such as `unused = 0`): dropped.
+- assignments in a function to names the code never reads (padding such as `unused = 0`): dropped;
+- accumulating loops read as the comprehension they equal: `x = []` followed by
+  `for t in it: [if c:] x.append(e)` reads as `x = [e for t in it if c]` (nested loops as more
+  `for` clauses; `set()`/`.add` as a set comprehension, `{}`/`x[k] = v` as a dict comprehension,
+  `0`/`x += e` as `x = sum(e for t in it)`), so turning one into the other changes nothing.
 
 Never raises: code that does not parse is normalised from its tokens alone (nothing is dropped by
 structure), and a tokenizer error ends the stream where it happened.
@@ -24,6 +28,7 @@ structure), and a tokenizer error ends the stream where it happened.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import io
 import keyword
@@ -179,6 +184,145 @@ def _raw_tokens(code: str) -> list[tokenize.TokenInfo]:
     return out
 
 
+# A rewrite: the source span of the statements it replaces, and what it reads as instead: literal
+# tokens (text, line) and source spans whose normalised tokens are taken as they are.
+Piece = tuple[str, int] | Span
+Rewrite = tuple[Span, list[Piece]]
+
+_EMPTY = {"list": "[", "set": "{", "dict": "{", "sum": "("}
+_CLOSE = {"[": "]", "{": "}", "(": ")"}
+
+
+def _accumulator(stmt: ast.stmt) -> tuple[str, str] | None:
+    """(name, kind) for `name = []` / `set()` / `{}` / `0`: a value a loop may accumulate into."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    v, name = stmt.value, stmt.targets[0].id
+    if isinstance(v, ast.List) and not v.elts:
+        return name, "list"
+    if isinstance(v, ast.Dict) and not v.keys:
+        return name, "dict"
+    if (
+        isinstance(v, ast.Call)
+        and isinstance(v.func, ast.Name)
+        and v.func.id == "set"
+        and not v.args
+        and not v.keywords
+    ):
+        return name, "set"
+    if isinstance(v, ast.Constant) and type(v.value) in (int, float) and v.value == 0:
+        return name, "sum"
+    return None
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _accumulated(stmt: ast.stmt, name: str, kind: str) -> list[ast.expr] | None:
+    """The element expression(s) `stmt` adds to `name` (kind as _accumulator), or None."""
+    if kind in ("list", "set") and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        c, f = stmt.value, stmt.value.func
+        method = "append" if kind == "list" else "add"
+        if isinstance(f, ast.Attribute) and f.attr == method and _is_name(f.value, name):
+            if len(c.args) == 1 and not c.keywords and not isinstance(c.args[0], ast.Starred):
+                return [c.args[0]]
+    elif kind == "dict" and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        t = stmt.targets[0]
+        if isinstance(t, ast.Subscript) and _is_name(t.value, name) and not isinstance(t.slice, ast.Slice):
+            return [t.slice, stmt.value]
+    elif kind == "sum" and isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
+        if _is_name(stmt.target, name):
+            return [stmt.value]
+    return None
+
+
+def _reads(nodes: list[ast.expr], name: str) -> bool:
+    return any(_is_name(n, name) for e in nodes for n in ast.walk(e))
+
+
+def _loop_rewrite(acc: ast.stmt, loop: ast.stmt) -> Rewrite | None:
+    """`x = []` + an accumulating (nested) loop -> the tokens of the comprehension it equals."""
+    found = _accumulator(acc)
+    if found is None or not isinstance(loop, ast.For):
+        return None
+    name, kind = found
+    clauses: list[Piece] = []
+    tests: list[ast.expr] = []
+    node: ast.stmt = loop
+    while True:
+        if isinstance(node, ast.For) and not node.orelse and len(node.body) == 1:
+            clauses += [("for", node.lineno), _span(node.target), ("in", node.lineno), _span(node.iter)]
+            tests += [node.target, node.iter]
+            node = node.body[0]
+        elif isinstance(node, ast.If) and not node.orelse and len(node.body) == 1 and clauses:
+            clauses += [("if", node.lineno), _span(node.test)]
+            tests.append(node.test)
+            node = node.body[0]
+        else:
+            break
+    elts = _accumulated(node, name, kind) if clauses else None
+    if elts is None or _reads(elts + tests, name):
+        return None  # not an accumulation, or one that reads what it accumulates
+    opener = _EMPTY[kind]
+    line = node.lineno
+    head: list[Piece] = [_span(acc.targets[0]), ("=", acc.lineno)]  # type: ignore[attr-defined]
+    if kind == "sum":
+        head.append(("sum", acc.lineno))
+    body: list[Piece] = [_span(elts[0])]
+    if kind == "dict":
+        body += [(":", line), _span(elts[1])]
+    pieces = head + [(opener, acc.lineno)] + body + clauses + [(_CLOSE[opener], line)]
+    return (_span(acc)[0], _span(loop)[1]), pieces
+
+
+def _rewrites(tree: ast.Module | None) -> list[Rewrite]:
+    out: list[Rewrite] = []
+    if tree is None:
+        return out
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for a, b in zip(block, block[1:], strict=False):
+                if isinstance(a, ast.stmt) and isinstance(b, ast.stmt) and (r := _loop_rewrite(a, b)) is not None:
+                    out.append(r)
+    out.sort(key=lambda r: r[0])
+    # Two rewrites never overlap (one replaces statements, the pieces are expressions); keep it so.
+    kept: list[Rewrite] = []
+    for r in out:
+        if not kept or r[0][0] >= kept[-1][0][1]:
+            kept.append(r)
+    return kept
+
+
+def _apply(toks: list[tuple[tuple[int, int], Token]], rewrites: list[Rewrite]) -> list[Token]:
+    """The tokens with each rewrite's span replaced by its pieces (a span dropped entirely stays so)."""
+    if not rewrites:
+        return [t for _, t in toks]
+    starts = [p for p, _ in toks]
+
+    def within(span: Span) -> list[Token]:
+        return [t for _, t in toks[bisect.bisect_left(starts, span[0]) : bisect.bisect_left(starts, span[1])]]
+
+    out: list[Token] = []
+    i = 0
+    for (start, end), pieces in rewrites:
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        if lo < i or lo == hi:
+            continue
+        out += [t for _, t in toks[i:lo]]
+        for piece in pieces:
+            if isinstance(piece[0], str) and isinstance(piece[1], int):
+                out.append(Token(piece[0], piece[1]))
+            elif isinstance(piece[0], tuple) and isinstance(piece[1], tuple):
+                out += within((piece[0], piece[1]))
+        i = hi
+    out += [t for _, t in toks[i:]]
+    return out
+
+
 def normalise(code: str) -> list[Token]:
     """The normalised tokens of `code` (see the module docstring), each with its source line."""
     try:
@@ -186,7 +330,7 @@ def normalise(code: str) -> list[Token]:
     except (SyntaxError, ValueError):
         tree = None
     s = _structure(tree)
-    out: list[Token] = []
+    out: list[tuple[tuple[int, int], Token]] = []
     drop_i = 0
     prev = ""
     prev_type = -1
@@ -227,6 +371,6 @@ def normalise(code: str) -> list[Token]:
             text = NUM
         elif tok.type == tokenize.STRING:
             text = STR
-        out.append(Token(text, tok.start[0]))
+        out.append((tok.start, Token(text, tok.start[0])))
         prev, prev_type = tok.string, tok.type
-    return out
+    return _apply(out, _rewrites(tree))
