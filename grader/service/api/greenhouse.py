@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from grader.service.api.deps import InvitationsDep, SettingsDep, StoreDep
 from grader.service.api.errors import error_responses
-from grader.service.api.fields import EmailText, HttpUrlText
+from grader.service.api.fields import Body, EmailText, HttpUrlText, is_uuid
 from grader.service.api.invitations import invite
 from grader.service.invitations import COMPLETE, BadInvitation, Invitations, public_base, report_link, tests
 from grader.service.store import InvitationRow
@@ -75,7 +75,7 @@ def organisation(request: Request, store: StoreDep) -> str:
 OrgDep = Annotated[str, Depends(organisation)]
 
 
-class Candidate(BaseModel):
+class Candidate(Body):
     model_config = ConfigDict(extra="ignore")  # Greenhouse may add properties
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
@@ -90,7 +90,7 @@ class Candidate(BaseModel):
         return " ".join((self.preferred_name or full or self.email).split())[:200]
 
 
-class SendTest(BaseModel):
+class SendTest(Body):
     model_config = ConfigDict(extra="ignore")
     partner_test_id: str = Field(min_length=1, max_length=300)
     candidate: Candidate
@@ -197,10 +197,12 @@ async def test_status(
     partner_interview_id: str = Query(..., min_length=1, max_length=200),
 ) -> dict[str, Any]:
     """The invitation's status; once graded or expired, "complete" with the score in percent."""
-    row = await run_in_threadpool(invitations.store.invitation, partner_interview_id, org_id=org)
-    if row is None:
-        raise HTTPException(404, f"no partner_interview_id {partner_interview_id!r}")
-    row = await run_in_threadpool(invitations.refresh, row)
+    found: InvitationRow | None = None
+    if is_uuid(partner_interview_id):
+        found = await run_in_threadpool(invitations.store.invitation, partner_interview_id, org_id=org)
+    if found is None:
+        raise HTTPException(404, f"no partner_interview_id {partner_interview_id[:100]!r}")
+    row: InvitationRow = await run_in_threadpool(invitations.refresh, found)
     key = await run_in_threadpool(invitations.store.link_key)
     link = report_link(
         public_base(settings, str(request.base_url)),

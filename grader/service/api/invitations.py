@@ -16,7 +16,7 @@ from grader.models import Report
 from grader.service import mailer
 from grader.service.api.deps import InvitationsDep, OwnerDep, SettingsDep, StoreDep
 from grader.service.api.errors import error_responses
-from grader.service.api.fields import EmailText, HttpUrlText
+from grader.service.api.fields import Body, EmailText, HttpUrlText, is_uuid
 from grader.service.invitations import (
     BadInvitation,
     Invitations,
@@ -34,7 +34,7 @@ NOT_FOUND = {404: "no such invitation (or another organisation's)"}
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
-class CandidateIn(BaseModel):
+class CandidateIn(Body):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     email: EmailText
@@ -47,7 +47,7 @@ class CandidateIn(BaseModel):
         return v.strip()
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(Body):
     """Either tasks or pack; the time limit defaults to the tasks' (or the pack's) minutes."""
 
     model_config = ConfigDict(
@@ -211,7 +211,11 @@ async def list_invitations(
 
 
 async def _own(invitations: Invitations, invitation_id: str, org: str) -> InvitationRow:
-    row = await run_in_threadpool(invitations.store.invitation, invitation_id[:64], org_id=org)
+    row = (
+        await run_in_threadpool(invitations.store.invitation, invitation_id, org_id=org)
+        if is_uuid(invitation_id)
+        else None
+    )
     if row is None:
         raise HTTPException(404, f"no invitation {invitation_id[:100]!r}")
     return await run_in_threadpool(invitations.refresh, row)
@@ -276,7 +280,7 @@ async def signed_report(
 ) -> HTMLResponse:
     """The invitation's report through a signed, expiring link (Greenhouse's partner_profile_url)."""
     key = await run_in_threadpool(store.link_key)
-    if not link_valid(key, invitation_id[:64], expires, sig):
+    if not is_uuid(invitation_id) or not link_valid(key, invitation_id, expires, sig):
         page = "<!doctype html><meta charset=utf-8><title>Link expired</title>"
         page += "<p id=closed-message>This report link is invalid or has expired; "
         page += "open the report again from your hiring tool.</p>"

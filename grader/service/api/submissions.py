@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
@@ -16,7 +15,7 @@ from grader.models import Report
 from grader.service import regrade, similar, webhooks
 from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, TasksDep
 from grader.service.api.errors import error_responses, validation_message
-from grader.service.api.fields import HttpUrlText
+from grader.service.api.fields import HttpUrlText, is_uuid
 from grader.service.dispatch import QueueUnavailable
 from grader.service.store import IdempotencyConflict, State, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
@@ -236,16 +235,8 @@ async def create_submission(
     return JSONResponse({"id": row.id, "status": row.status}, status_code=202)
 
 
-def _is_id(text: str) -> bool:
-    """Submission ids are UUIDs; anything else (a NUL, a path) is unknown without asking the database."""
-    try:
-        return str(uuid.UUID(text)) == text
-    except ValueError:
-        return False
-
-
 async def _own(store, submission_id: str, key_id: str) -> SubmissionRow:
-    if not _is_id(submission_id):
+    if not is_uuid(submission_id):
         raise _fail(404, f"no submission {submission_id[:100]!r}")
     row = await run_in_threadpool(store.get, submission_id, owner_id=key_id)
     if row is None:

@@ -20,6 +20,7 @@ from grader.models import Report
 from grader.service.api.closed_page import closed_page
 from grader.service.api.deps import InvitationsDep, SettingsDep
 from grader.service.api.errors import validation_message
+from grader.service.api.fields import Body
 from grader.service.invitations import (
     AlreadySubmitted,
     BadInvitation,
@@ -39,7 +40,7 @@ PAGE_CSP = (
 )
 
 
-class CodeIn(BaseModel):
+class CodeIn(Body):
     model_config = ConfigDict(extra="forbid")
     code: str
 
