@@ -47,14 +47,13 @@ class Indexes:
             scope = self._scopes.setdefault((org_id, task_id), _Scope())
         with scope.lock:
             for fr in self.store.fingerprints_after(org_id, task_id, scope.seq):
-                fp = Fingerprint.from_json(fr.data)
+                scope.seq = fr.seq
                 if fr.submission_id in scope.index:
                     scope.index.remove(fr.submission_id)  # regraded: its newer fingerprint replaces it
                 try:
-                    scope.index.add(fr.submission_id, fp)
-                except ValueError:  # taken against another starter (the task changed): not comparable
+                    scope.index.add(fr.submission_id, Fingerprint.from_json(fr.data))
+                except ValueError:  # an older format, or another starter (the task changed): not comparable
                     log.info("fingerprint of %s not comparable with %s's index", fr.submission_id, task_id)
-                scope.seq = fr.seq
         return scope.index
 
 
@@ -78,7 +77,7 @@ def similar_to(store: Store, catalog: TaskCatalog, row: SubmissionRow, top: int 
     index = indexes_for(store).index(row.owner_id, row.task_id)
     try:
         matches = index.query(Fingerprint.from_json(mine.data), top=top, exclude={row.id})
-    except ValueError:  # not comparable with the index (another starter)
+    except ValueError:  # an older format or another starter: regrade it to fingerprint it again
         return []
     who = store.candidates([m.other_id for m in matches]) if matches else {}
     out = []

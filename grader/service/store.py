@@ -177,7 +177,9 @@ class FingerprintRow(Base):
     task_id: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_fingerprints_scope", "org_id", "task_id", "seq"),)
+    # sqlite_autoincrement: SQLite would otherwise give a replaced last row its seq again, and an
+    # index that has read up to that seq would never see the new fingerprint.
+    __table_args__ = (Index("ix_fingerprints_scope", "org_id", "task_id", "seq"), {"sqlite_autoincrement": True})
 
 
 class InvitationRow(Base):

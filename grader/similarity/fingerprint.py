@@ -29,7 +29,7 @@ from grader.similarity.winnow import kgram_hashes, winnow
 
 K = 5  # tokens per k-gram (the noise threshold: shorter matches never count)
 W = 4  # winnowing window: a match of K + W - 1 = 8 tokens is always seen
-FORMAT = 1
+FORMAT = 2  # 2: accumulating loops normalised as comprehensions (1 read them as loops)
 
 
 @dataclass(frozen=True)
