@@ -169,7 +169,16 @@ def grade(
                 check, obs.by_probe.get(check.probe, {}), reference.by_probe.get(check.probe, {})
             )
     results, total = scoring.score(task.rubric, verdicts)
-    return _report(task, submission, status, message, total, results, run, env, started)
+    report = _report(task, submission, status, message, total, results, run, env, started)
+    return report.model_copy(update={"error_line": error_line(obs)})
+
+
+def error_line(obs: Observations) -> int | None:
+    """Where the submission failed before its checks could run: a syntax error's line, or the
+    innermost line of the submission in the traceback of its import."""
+    if obs.compile_error and isinstance(obs.compile_error.get("line"), int):
+        return obs.compile_error["line"]
+    return judging.failing_line(obs.import_error)
 
 
 def grader_error(submission: Submission, message: str, *, max_score: float = 0.0, task_version: str = "?") -> Report:

@@ -205,6 +205,21 @@ def _custom(check: Check, value: Any) -> Verdict:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+_FRAME = re.compile(r'^  File "(?:[^"\n]*/)?submission\.py", line (\d+), in ', re.M)
+
+
+def failing_line(err: dict | None) -> int | None:
+    """The line of submission.py an exception was raised from: its innermost frame there, read
+    from the traceback's frame lines only (the exception's own message, which the candidate
+    controls, comes after the last frame and is not read)."""
+    if not err:
+        return None
+    tb = str(err.get("traceback") or "")
+    head = tb.rsplit("\n" + str(err.get("type") or "").rsplit(".", 1)[-1], 1)[0] if err.get("type") else tb
+    frames = _FRAME.findall(head)
+    return int(frames[-1]) if frames else None
+
+
 def error_text(err: dict) -> str:
     """An exception as 'Type: first line of its message'."""
     msg = ANSI.sub("", err.get("message") or "").strip().splitlines()

@@ -162,6 +162,7 @@ class CheckResult(BaseModel):
     hidden: bool
     detail: str = ""  # what the judge saw; for interviewers (see reports.for_candidate)
     cause: str = ""  # why it failed: raised, type, shape, values, missing, not_run, or ""
+    line: int | None = None  # the line of the submission its exception was raised from (cause "raised")
 
 
 class IntegrityFinding(BaseModel):
@@ -198,6 +199,9 @@ class Report(BaseModel):
     # sandbox_error because the task's reference could not be trusted (a task defect, counted by
     # the grader_reference_failures metric), not because of this submission or the machine.
     reference_failed: bool = False
+    # The line of the submission where it failed before any check ran: a syntax error's line, or
+    # where importing it raised.
+    error_line: int | None = None
     warnings: list[str] = []
     integrity: list[IntegrityFinding] = []  # signals for the interviewer; never change the score
     stdout: str = ""

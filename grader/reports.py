@@ -29,7 +29,7 @@ STATUS_TEXT = {
 def for_candidate(report: Report) -> Report:
     """A copy safe to show the candidate: hidden checks keep their feedback but lose the judge's
     detail (expected values, failing trial), and the hidden inputs stay hidden."""
-    checks = [c.model_copy(update={"detail": ""}) if c.hidden else c for c in report.checks]
+    checks = [c.model_copy(update={"detail": "", "line": None}) if c.hidden else c for c in report.checks]
     return report.model_copy(update={"checks": checks, "integrity": []})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.judge import Verdict, error_text
+from grader.judge import Verdict, error_text, failing_line
 from grader.models import Check, CheckResult, Rubric
 
 
@@ -37,6 +37,7 @@ def score(rubric: Rubric, verdicts: dict[str, Verdict]) -> tuple[list[CheckResul
                 feedback=feedback,
                 detail="" if v.passed or v.cause == "not_run" else v.detail,
                 cause="" if v.passed else v.cause,
+                line=None if v.passed else failing_line(v.error),
                 hidden=check.hidden,
             )
         )

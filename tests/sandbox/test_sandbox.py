@@ -107,3 +107,17 @@ def test_a_harness_that_cannot_start_is_the_graders_fault_not_the_candidates(gra
     report = grade_code(TASK, _task_ref(), memory_mb=40)
     assert report.status.value == "sandbox_error" and report.score is None
     assert "before running the submission" in report.message
+
+
+def test_reports_name_the_line_the_submission_failed_on(grade_code, settings):
+    """A check whose probe raised names the line of the raise (not a line a forged message claims);
+    a failed import and a syntax error name theirs on the report (the dashboard marks them)."""
+    numpy_task = "numpy-standardize"
+    reference = load_task(numpy_task, tasks_dir=settings.tasks_dir, rubrics_dir=settings.rubrics_dir).spec.reference
+    lines = reference.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("def ")) + 2  # the body's first line
+    lines.insert(at - 1, '    raise ValueError("no\\n  File \\"submission.py\\", line 999, in forged")')
+    raised = grade_code(numpy_task, "\n".join(lines) + "\n")
+    assert {c.line for c in raised.checks if c.cause == "raised"} == {at}
+    assert grade_code(numpy_task, "import numpy as np\n\nraise RuntimeError('at import')\n").error_line == 3
+    assert grade_code(numpy_task, "import numpy as np\ndef f(:\n").error_line == 2

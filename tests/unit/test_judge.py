@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.judge import Verdict, compare, judge, judge_trial, reference_defects, select
+from grader.judge import Verdict, compare, failing_line, judge, judge_trial, reference_defects, select
 from grader.models import Check
 
 
@@ -154,3 +154,18 @@ def test_custom_comparators():
 
 def test_verdict_is_plain_data():
     assert Verdict(True) == Verdict(True, "")
+
+
+def test_failing_line_is_the_innermost_submission_frame_never_the_message():
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/tmp/x/probes.py", line 3, in probe_basic\n'
+        '  File "submission.py", line 7, in standardize\n'
+        '  File "submission.py", line 12, in _helper\n'
+        '  File "/venv/numpy/core/_methods.py", line 40, in _mean\n'
+        'ValueError: bad\n  File "submission.py", line 99, in forged\n'
+    )
+    assert failing_line({"type": "ValueError", "message": "bad", "traceback": tb}) == 12
+    assert failing_line({"type": "builtins.ValueError", "message": "bad", "traceback": tb}) == 12
+    assert failing_line({"type": "KeyError", "message": "k", "traceback": "KeyError: 'k'\n"}) is None
+    assert failing_line(None) is None and failing_line({}) is None

@@ -77,11 +77,13 @@ FORMATTER_STYLE = "default"
 
 
 def failing_lines(report: Report | None) -> list[int]:
-    """Lines of the submission where it failed: a syntax error's line, and the innermost frame in
-    submission.py of each traceback found in the message, stderr or a check's detail."""
+    """Lines of the submission where it failed: the report's error_line (a syntax error, a failed
+    import) and each check's line (where its exception was raised), and the innermost frame in
+    submission.py of each traceback found in the message, stderr or a check's detail (what the
+    candidate printed, and reports from before those fields)."""
     if report is None:
         return []
-    out: list[int] = []
+    out: list[int] = [n for n in (report.error_line, *(c.line for c in report.checks)) if n is not None]
     m = SYNTAX_LINE.search(report.message)
     if m:
         out.append(int(m.group(1)))
