@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from grader.cli.common import fail, load_settings
+from grader.cli.common import fail, open_store, org_or_fail
 
 app = typer.Typer()
 users_app = typer.Typer(no_args_is_help=True, help="Manage dashboard users (only an argon2 hash of each password).")
@@ -22,24 +22,20 @@ def _read_password() -> str:
 
 @users_app.command("create")
 def users_create(
-    org: str = typer.Option(..., "--org", help="the organisation the user belongs to"),
+    org: str = typer.Option(..., "--org", help="the organisation the user belongs to ('default': keys' default one)"),
     email: str = typer.Option(..., "--email", help="what the user signs in with (unique)"),
 ) -> None:
     """Create a user; the password is read from a hidden prompt, or from stdin's first line."""
-    from grader.service.store import Store
     from grader.service.web.accounts import BadUser, create_user
 
     password = _read_password()
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
-        user = create_user(store, org_name=org, email=email, password=password)
-    except BadUser as exc:
-        fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - one line for the user
-        fail(f"cannot store the user: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    finally:
-        store.close()
+    with open_store() as store:
+        try:
+            user = create_user(store, org_name=org, email=email, password=password)
+        except BadUser as exc:
+            fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            fail(f"cannot store the user: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     typer.echo(user.id)
     typer.echo(f"created user {user.email} in {org.strip()!r}; they sign in at /login", err=True)
 
@@ -47,19 +43,8 @@ def users_create(
 @users_app.command("list")
 def users_list(org: str = typer.Option("", "--org", help="only this organisation's users")) -> None:
     """List users (email, creation time, organisation)."""
-    from grader.service.store import Store
-
-    store = Store.from_settings(load_settings())
-    try:
-        store.create_schema()
+    with open_store() as store:
         names = {o.id: o.name for o in store.orgs()}
-        org_id = None
-        if org.strip():
-            found = store.org_named(org)
-            if found is None:
-                fail(f"no organisation {org.strip()!r}")
-            org_id = found.id
+        org_id = org_or_fail(store, org) if org.strip() else None
         for u in store.users(org_id=org_id):
             typer.echo(f"{u.email}  {u.created_at:%Y-%m-%d %H:%M}  {names.get(u.org_id, '-')}")
-    finally:
-        store.close()

@@ -76,3 +76,14 @@ def test_bad_input_is_one_line_and_exit_2(env, args, password, message):
 
 def test_list_of_an_unknown_org(env):
     _one_error(grader("users", "list", "--org", "Nope", env_extra=env), "no organisation 'Nope'")
+
+
+def test_a_user_of_the_default_organisation_sees_what_keys_without_org_made(tmp_path):
+    env = {"GRADER_DATA_DIR": str(tmp_path), "GRADER_DATABASE_URL": ""}
+    out = grader(
+        "users", "create", "--org", "default", "--email", "me@example.com", input="long-enough\n", env_extra=env
+    )
+    assert out.returncode == 0, out.stderr
+    key = grader("keys", "create", "--name", "ci", env_extra=env)
+    assert key.returncode == 0 and "'default'" in key.stderr
+    assert "me@example.com" in grader("users", "list", "--org", "default", env_extra=env).stdout

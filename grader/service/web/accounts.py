@@ -3,16 +3,14 @@ Shared by the sign-in page and `grader users` (no web framework imported here)."
 
 from __future__ import annotations
 
-import re
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from grader.service.store import Store, User, UserExists
+from grader.service.api.fields import EMAIL
+from grader.service.store import DEFAULT_ORG, Organisation, Store, User, UserExists
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # argon2 takes any length; this only bounds the work a request can ask for
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so that answer takes as long as a wrong password.
 _DUMMY = _hasher.hash("not a password of anyone's")
@@ -37,7 +35,11 @@ def check_password(password: str) -> None:
 
 def create_user(store: Store, *, org_name: str, email: str, password: str) -> User:
     """A new user of the organisation named org_name (BadUser: unknown org, bad email or password, taken)."""
-    org = store.org_named(org_name) if org_name.strip() else None
+    org: Organisation | None = None
+    if org_name.strip() == DEFAULT_ORG:
+        org = store.default_org()  # the organisation of keys made without --org, made on first need
+    elif org_name.strip():
+        org = store.org_named(org_name)
     if org is None:
         raise BadUser(f"no organisation {org_name.strip()!r} (create it with `grader orgs create --name NAME`)")
     email = email.strip()
