@@ -10,7 +10,7 @@ from grader.sandbox.process import ProcessSandbox
 from grader.settings import Settings
 from tests.support.grading import grader_for
 
-pytest_plugins = ["tests.support.docker"]
+pytest_plugins = ["tests.support.docker", "tests.support.browser"]
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,14 +19,13 @@ from standardwebhooks.webhooks import Webhook
 
 from grader.service.api import create_app
 from grader.service.store import Store, utcnow
+from tests.support.browser import shot
 from tests.support.greenhouse import Greenhouse, basic, check_status
 from tests.support.service import FULL, REFERENCE, Receiver, ServerThread, auth, free_port, org_key, wait_for
 from tests.support.smtp import Mailbox, invitation_settings, smtp_server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TASK = "numpy-standardize"
 TEST_ID = f"task:{TASK}"
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
 @dataclass
@@ -52,23 +49,6 @@ def world(settings, tmp_path):
         with ServerThread(create_app(s, store=store), port=port) as server:
             yield World(server.url, store, keys, mail)
         store.close()
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_list_tests_names_packs_and_tasks_with_stable_ids(world):

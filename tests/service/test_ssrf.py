@@ -16,7 +16,8 @@ from grader.service import webhooks
 from grader.service.api import create_app
 from grader.service.store import Store
 from grader.settings import Settings
-from tests.service.test_store import _report, _sub
+from tests.support.records import stored_report as _report
+from tests.support.records import sub as _sub
 from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, free_port, org_key
 
 REFUSED = "refused: private address"

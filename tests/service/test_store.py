@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from grader.models import Environment, Report, Status, Submission
+from grader.models import Status
 from grader.service.store import ApiKey, IdempotencyConflict, OrgExists, State, Store, SubmissionRow, hash_key
+from tests.support.records import stored_report as _report
+from tests.support.records import sub as _sub
 from tests.support.service import DB_KINDS, database
 
 
@@ -20,25 +22,6 @@ def store(request, tmp_path):
         s.create_schema()  # idempotent
         yield s
         s.close()
-
-
-def _sub(code: str = "x = 1\n", task: str = "numpy-standardize") -> Submission:
-    return Submission(task_id=task, code=code, candidate_id="cand-1")
-
-
-def _report(status: Status = Status.graded, score: float | None = 3.0) -> Report:
-    return Report(
-        task_id="numpy-standardize",
-        task_version="1",
-        status=status,
-        score=score,
-        max_score=12.0,
-        checks=[],
-        duration_s=0.5,
-        environment=Environment(python="3.11"),
-        submission_sha256="0" * 64,
-        graded_at=datetime.now(UTC),
-    )
 
 
 def test_keys_store_only_a_hash(store):

@@ -5,29 +5,13 @@ worker and the submission's page shows the report when it is ready (tests/web ha
 from __future__ import annotations
 
 import re
-import shutil
 
-import pytest
 from playwright.sync_api import expect
 
 from grader.service.api import create_app
 from grader.service.store import Store
 from grader.service.web.accounts import create_user
 from tests.support.service import FULL, REFERENCE, ServerThread
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def test_sign_in_pick_task_submit_and_see_the_report(settings, tmp_path, browser):

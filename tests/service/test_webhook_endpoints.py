@@ -22,7 +22,8 @@ from grader.service import webhooks
 from grader.service.api import create_app
 from grader.service.dispatch import EmbeddedQueue
 from grader.service.store import Delivery, Store, WebhookEndpoint
-from tests.service.test_store import _report, _sub
+from tests.support.records import stored_report as _report
+from tests.support.records import sub as _sub
 from tests.support.service import DB_KINDS, Receiver, ServerThread, auth, database, org_key, wait_for
 
 

@@ -12,7 +12,8 @@ import pytest
 from grader.service import webhooks
 from grader.service.store import Store
 from grader.settings import Settings
-from tests.service.test_store import _report, _sub
+from tests.support.records import stored_report as _report
+from tests.support.records import sub as _sub
 from tests.support.service import Receiver
 
 SECRET = "whsec_test"

@@ -13,7 +13,7 @@ from rich.console import Console
 from grader import reports
 from grader.cli.grade import print_summary
 from grader.models import IntegrityFinding, Status
-from tests.unit.test_reports import make_report
+from tests.support.records import make_report
 
 PAYLOADS = [
     "<script>alert(1)</script>",

@@ -125,3 +125,20 @@ def test_the_harness_imports_only_itself_and_the_standard_library():
         if m.startswith("grader.harness"):
             ours = {i for i in imported(p) if i.startswith("grader") and not i.startswith("grader.harness")}
             assert ours == set(), f"{m} imports {ours}"
+
+
+def test_tests_share_helpers_through_tests_support_only():
+    """A test module never imports another test module or a conftest: what tests share lives in
+    tests/support/ (fixtures there are plugins loaded by tests/conftest.py)."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "node_modules" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in names:
+                last = name.rsplit(".", 1)[-1]
+                if name.startswith("tests.") and (last.startswith("test_") or last == "conftest"):
+                    offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []

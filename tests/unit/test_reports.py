@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from grader import reports
 from grader.judge import Verdict
-from grader.models import Check, Environment, Report, Rubric, Status
+from grader.models import Check, Rubric, Status
 from grader.scoring import score
-
-
-def rubric() -> Rubric:
-    checks = [
-        Check(id="a", title="A", points=2, probe="p", feedback="fix A"),
-        Check(id="b", title="B | pipe", points=3, probe="p", hidden=True),
-    ]
-    return Rubric(task="t", checks=checks)
+from tests.support.records import make_report, rubric
 
 
 def test_score_is_all_or_nothing_per_check():
@@ -27,25 +19,6 @@ def test_score_is_all_or_nothing_per_check():
     assert "off" in results[1].detail
     _, total = score(rubric(), {})
     assert total == 0
-
-
-def make_report(**kw) -> Report:
-    results, total = score(rubric(), {"a": Verdict(True), "b": Verdict(False, "x")})
-    base = dict(
-        task_id="t",
-        task_version="1",
-        status=Status.graded,
-        score=total,
-        max_score=5,
-        checks=results,
-        stdout="hello <b>",
-        stderr="",
-        duration_s=1.5,
-        environment=Environment(python="3.11", torch="2.13.0"),
-        submission_sha256="ab" * 32,
-        graded_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    return Report(**{**base, **kw})
 
 
 def test_json_has_the_versioned_fields():

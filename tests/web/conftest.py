@@ -4,10 +4,7 @@ with a cohort of real submissions, organisation B with a user and nothing else."
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,68 +12,8 @@ import pytest
 from grader.service.api import create_app
 from grader.service.store import Store
 from grader.service.web.accounts import create_user
-from tests.support.service import REFERENCE, STARTER, ServerThread, auth, free_port, org_key, wait_report
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-TASK = "numpy-standardize"
-PASSWORD = "correct horse battery"
-# A runtime error whose traceback the candidate's own code prints to stderr: innermost frame line 11.
-TRACEBACK_CODE = """import traceback
-
-import numpy as np
-
-
-def standardize(X):
-    return (X - X.mean(axis=0)) / X.std(axis=0)
-
-
-def load_columns():
-    raise KeyError("missing column")
-
-
-try:
-    load_columns()
-except KeyError:
-    traceback.print_exc()
-    raise
-"""
-TRACEBACK_LINE = 11
-SYNTAX_CODE = "import numpy as np\n\n\ndef standardize(X)\n    return X\n"
-SYNTAX_LINE = 4
-
-
-@dataclass
-class Dash:
-    url: str
-    store: Store
-    org_a: str
-    org_b: str
-    key_a: str
-    email_a: str = "ada@acme.example"
-    email_b: str = "bob@other.example"
-    subs: dict[str, str] = field(default_factory=dict)  # name -> submission id
-
-
-def seed(client: httpx.Client, key: str) -> dict[str, str]:
-    """A small real cohort, submitted through the API and graded by the embedded worker."""
-    cohort = {
-        "full": ("cand-full", REFERENCE),
-        "starter": ("cand-starter", STARTER),
-        "traceback": ("cand-trace", TRACEBACK_CODE),
-        "syntax": ("cand-syntax", SYNTAX_CODE),
-        "injection": ('=HYPERLINK("http://x")', REFERENCE.replace("import numpy as np", "import numpy as np  # copy")),
-    }
-    ids = {}
-    for name, (candidate, code) in cohort.items():
-        r = client.post(
-            "/v1/submissions", json={"task_id": TASK, "code": code, "candidate_id": candidate}, headers=auth(key)
-        )
-        assert r.status_code == 202, r.text
-        ids[name] = r.json()["id"]
-    for sid in ids.values():
-        wait_report(client, sid, key, timeout_s=180)
-    return ids
+from tests.support.dashboard import PASSWORD, Dash, seed
+from tests.support.service import ServerThread, free_port, org_key
 
 
 @pytest.fixture(scope="module")
@@ -108,34 +45,8 @@ def dash(settings, tmp_path_factory) -> Iterator[Dash]:
     store.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium on PATH (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
     yield ctx
     ctx.close()
-
-
-def sign_in(page, dash: Dash, email: str | None = None, password: str = PASSWORD, *, path: str = "/submissions"):
-    """Sign in through the form, starting from path (the sign-in page brings the user back there)."""
-    page.goto(dash.url + path)
-    page.get_by_label("Email").fill(email or dash.email_a)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    return page
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import TASK, shot, sign_in
+from tests.support.browser import shot
+from tests.support.dashboard import TASK, sign_in
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = [
@@ -66,7 +67,7 @@ def test_tab_reaches_the_main_controls(dash, context):
     page.focus("#email")
     page.keyboard.type(dash.email_a)
     page.keyboard.press("Tab")
-    from tests.web.conftest import PASSWORD
+    from tests.support.dashboard import PASSWORD
 
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")  # submits from the keyboard

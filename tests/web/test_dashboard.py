@@ -11,8 +11,9 @@ import re
 import httpx
 from playwright.sync_api import expect
 
+from tests.support.browser import shot
+from tests.support.dashboard import PASSWORD, SYNTAX_LINE, TASK, TRACEBACK_LINE, sign_in
 from tests.support.service import FULL, REFERENCE
-from tests.web.conftest import PASSWORD, SYNTAX_LINE, TASK, TRACEBACK_LINE, shot, sign_in
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(dash, context):
