@@ -77,10 +77,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+RESERVED_KEY_PREFIX = "invitation:"  # Idempotency-Keys the API refuses: they name a candidate's slot
+
+
 def idempotency_key(invitation_id: str, task_id: str) -> str:
     """The key of the one submission an invitation may have per task (the store's unique index
-    makes a second one impossible, even from two processes at once)."""
-    return f"invitation:{invitation_id}:{task_id}"
+    makes a second one impossible, even from two processes at once). API clients cannot use keys
+    of this form, so nothing but the candidate's page fills the slot."""
+    return f"{RESERVED_KEY_PREFIX}{invitation_id}:{task_id}"
 
 
 def public_base(settings: Settings, request_base: str) -> str:

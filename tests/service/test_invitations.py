@@ -284,3 +284,19 @@ def test_every_route_keeps_organisations_apart(service):
     assert ("get", "/v1/invitations/{invitation_id}") in covered
     assert ("post", "/v1/invitations/{invitation_id}/cancel") in covered
     assert ("get", "/v1/submissions/{submission_id}/report") in covered
+
+
+def test_an_api_client_cannot_fill_a_candidates_slot(service):
+    """The Idempotency-Keys naming an invitation's per-task submission are reserved: even the
+    organisation's own key cannot pre-empt what the candidate submits."""
+    inv = service.invite()
+    token = token_of(inv["url"])
+    r = service.client.post(
+        "/v1/submissions",
+        json={"task_id": TASK, "code": STARTER},
+        headers={**auth(service.keys[0].key), "Idempotency-Key": f"invitation:{inv['id']}:{TASK}"},
+    )
+    assert r.status_code == 422 and "reserved" in r.json()["detail"]
+    service.client.get(f"/take/{token}/state")
+    sub = service.client.post(f"/take/{token}/submissions", json={"task_id": TASK, "code": REFERENCE})
+    assert sub.status_code == 202

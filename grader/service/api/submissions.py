@@ -17,6 +17,7 @@ from grader.service.api.deps import OwnerDep, QueueDep, SettingsDep, StoreDep, T
 from grader.service.api.errors import error_responses, validation_message
 from grader.service.api.fields import HttpUrlText, is_uuid
 from grader.service.dispatch import QueueUnavailable
+from grader.service.invitations import RESERVED_KEY_PREFIX
 from grader.service.store import IdempotencyConflict, State, SubmissionRow
 from grader.submissions import SubmissionRejected, parse_submission
 from grader.taskspec import TaskInvalid, TaskNotFound
@@ -193,6 +194,8 @@ async def create_submission(
     ),
 ) -> JSONResponse:
     """Queue a submission for grading; 202 with its id."""
+    if idempotency_key is not None and idempotency_key.startswith(RESERVED_KEY_PREFIX):
+        raise _fail(422, f"Idempotency-Key values starting with {RESERVED_KEY_PREFIX!r} are reserved for invitations")
     body = parse_body(await request.body(), max_kib=settings.max_submission_kib)
     try:
         task = await run_in_threadpool(catalog.get, body.task_id)
