@@ -219,8 +219,9 @@ class Invitations:
     def by_token(self, token: str) -> InvitationRow | None:
         return self.store.invitation_by_token(token_hash(token))
 
-    def open(self, row: InvitationRow) -> InvitationRow:
-        """The candidate's first look starts the clock; later looks change nothing."""
+    def usable(self, row: InvitationRow) -> InvitationRow:
+        """The invitation, refreshed, if it takes code now; Closed (with why) otherwise. The
+        candidate's first look starts the clock; later looks change nothing."""
         row = self.refresh(row)
         if row.status == InvitationState.sent:
             now = utcnow()
@@ -232,13 +233,6 @@ class Invitations:
                 deadline=now + timedelta(minutes=row.time_limit_minutes),
             )
             row = self.store.invitation(row.id) or row
-        return row
-
-    def usable(self, row: InvitationRow) -> InvitationRow:
-        """The invitation, refreshed, if it takes code now; Closed (with why) otherwise."""
-        row = self.refresh(row)
-        if row.status == InvitationState.sent:
-            row = self.open(row)
         if row.status != InvitationState.opened:
             raise Closed(closed_reason(row))
         return row

@@ -69,14 +69,13 @@ async def _body(request: Request, model: type[BaseModel], max_kib: int) -> Any:
     return body
 
 
-async def _usable(invitations: Invitations, token: str) -> InvitationRow:
+async def _found(invitations: Invitations, token: str) -> InvitationRow:
+    """The link's invitation (404 when there is none); whether it still takes code is for the
+    Invitations method the route calls to say (Closed: a 410)."""
     row = await run_in_threadpool(_row, invitations, token)
     if row is None:
         raise HTTPException(404, "this link is not valid: check that you copied all of it")
-    try:
-        return await run_in_threadpool(invitations.usable, row)
-    except Closed as exc:
-        raise HTTPException(410, str(exc)) from None
+    return row
 
 
 def _state(invitations: Invitations, row: InvitationRow) -> dict[str, Any]:
@@ -146,7 +145,10 @@ async def take_page(token: str, invitations: InvitationsDep) -> Response:
 @router.get("/take/{token}/state")
 async def take_state(token: str, invitations: InvitationsDep) -> JSONResponse:
     """The tasks, drafts and time left; the first call starts the clock."""
-    row = await _usable(invitations, token)
+    try:
+        row = await run_in_threadpool(invitations.usable, await _found(invitations, token))
+    except Closed as exc:
+        raise HTTPException(410, str(exc)) from None
     state = await run_in_threadpool(_state, invitations, row)
     return JSONResponse(state, headers={"Cache-Control": "no-store"})
 
@@ -155,7 +157,7 @@ async def take_state(token: str, invitations: InvitationsDep) -> JSONResponse:
 async def save_draft(token: str, task_id: str, request: Request, invitations: InvitationsDep, settings: SettingsDep):
     """Keep what the candidate typed (410 once the time is up)."""
     body = await _body(request, CodeIn, settings.max_submission_kib)
-    row = await _usable(invitations, token)
+    row = await _found(invitations, token)
     try:
         await run_in_threadpool(invitations.save_draft, row, task_id, body.code)
     except Closed as exc:
@@ -169,7 +171,7 @@ async def save_draft(token: str, task_id: str, request: Request, invitations: In
 async def submit_task(token: str, request: Request, invitations: InvitationsDep, settings: SettingsDep) -> JSONResponse:
     """Grade one task's code (once per task)."""
     body = await _body(request, TaskCodeIn, settings.max_submission_kib)
-    row = await _usable(invitations, token)
+    row = await _found(invitations, token)
     try:
         sub = await run_in_threadpool(invitations.submit, row, body.task_id, body.code)
     except Closed as exc:
@@ -184,7 +186,7 @@ async def submit_task(token: str, request: Request, invitations: InvitationsDep,
 @router.post("/take/{token}/finish")
 async def finish(token: str, invitations: InvitationsDep) -> JSONResponse:
     """The candidate is done: the saved drafts of tasks not submitted are submitted."""
-    row = await _usable(invitations, token)
+    row = await _found(invitations, token)
     try:
         row = await run_in_threadpool(invitations.finish, row)
     except Closed as exc:
