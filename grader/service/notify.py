@@ -54,27 +54,34 @@ def targets(store: Store, row: InvitationRow) -> list[str]:
     return out
 
 
-def owed(store: Store, row: InvitationRow, *, now: datetime, stale_after_s: float) -> list[tuple[str, int]]:
-    """(target, attempt) due now: never tried, a failed attempt whose retry time has come, or an
-    attempt a dead process left in flight."""
+def owed(
+    store: Store, row: InvitationRow, *, now: datetime, stale_after_s: float
+) -> tuple[list[tuple[str, int]], bool]:
+    """(the (target, attempt) pairs due now: never tried, a failed attempt whose retry time has
+    come, or an attempt a dead process left in flight; whether anything is still to come). Nothing
+    is to come once every target was delivered or given up."""
     by_target: dict[str, list] = {}
     for d in store.deliveries(row.id):
         by_target.setdefault(d.endpoint_id, []).append(d)
-    out = []
+    out, pending = [], False
     for target in targets(store, row):
         rows = by_target.get(target, [])
         if any(d.error is None for d in rows):
             continue
         if not rows:
             out.append((target, 1))
+            pending = True
             continue
         last = max(rows, key=lambda d: d.attempt)
         if last.error == SENDING:
+            pending = True
             if last.started_at + timedelta(seconds=stale_after_s) <= now:
                 out.append((target, last.attempt))
-        elif last.next_retry_at is not None and last.next_retry_at <= now:
-            out.append((target, last.attempt + 1))
-    return out
+        elif last.next_retry_at is not None:
+            pending = True
+            if last.next_retry_at <= now:
+                out.append((target, last.attempt + 1))
+    return out, pending
 
 
 class Notifier:
@@ -93,7 +100,10 @@ class Notifier:
         return self.invitations.settings
 
     def __call__(self, row: InvitationRow) -> None:
-        for target, attempt in owed(self.store, row, now=utcnow(), stale_after_s=webhooks.claim_ttl_s(self.settings)):
+        due, pending = owed(self.store, row, now=utcnow(), stale_after_s=webhooks.claim_ttl_s(self.settings))
+        if not pending:  # every target delivered or given up: the sweeper stops looking at it
+            self.store.set_invitation(row.id, notified_at=utcnow())
+        for target, attempt in due:
             self.send(row, target, attempt)
 
     def send(self, row: InvitationRow, target: str, attempt: int) -> None:

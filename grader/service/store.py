@@ -204,6 +204,7 @@ class InvitationRow(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)  # opened_at + time limit
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # graded, expired or cancelled
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # everything it owed was sent or given up
     callback_url: Mapped[str | None] = mapped_column(Text)
     ats: Mapped[str | None] = mapped_column(String(32))  # "greenhouse" when a hiring tool sent it
     ats_url: Mapped[str | None] = mapped_column(Text)  # where the hiring tool wants its PATCH
@@ -868,12 +869,16 @@ class Store:
             )
 
     def invitations_completed_since(self, since: datetime) -> list[InvitationRow]:
-        """Graded or expired invitations completed after since (their notifications may be owed)."""
+        """Graded or expired invitations completed after since whose notifications may still be owed."""
         with self._session() as s:
             return list(
                 s.scalars(
                     select(InvitationRow)
-                    .where(InvitationRow.status.in_(["graded", "expired"]), InvitationRow.completed_at >= since)
+                    .where(
+                        InvitationRow.status.in_(["graded", "expired"]),
+                        InvitationRow.completed_at >= since,
+                        InvitationRow.notified_at.is_(None),
+                    )
                     .order_by(InvitationRow.completed_at)
                 )
             )

@@ -218,6 +218,9 @@ def test_a_failed_patch_is_retried_with_backoff_and_logged(world):
     log = [d for d in world.store.deliveries(interview) if d.endpoint_id == "ats"]
     assert [(d.attempt, d.error) for d in log] == [(1, "HTTP 503"), (2, "HTTP 500"), (3, None)]
     assert log[0].next_retry_at is not None and log[0].next_retry_at > log[0].finished_at
+    # Everything delivered: the sweeper stops looking at this invitation.
+    wait_for(lambda: world.store.invitation(interview).notified_at, timeout_s=20, what="the invitation settled")
+    assert interview not in {r.id for r in world.store.invitations_completed_since(utcnow() - timedelta(days=1))}
 
 
 def test_an_expired_invitation_is_complete_for_greenhouse(world):
@@ -249,6 +252,8 @@ def test_a_private_patch_url_is_refused_without_the_test_switch(settings, tmp_pa
         )
         [attempt] = store.deliveries(interview)
         assert attempt.error == "refused: private address" and attempt.next_retry_at is None
+        # Given up is settled too: nothing more is owed, so the sweeper leaves it.
+        wait_for(lambda: store.invitation(interview).notified_at, timeout_s=20, what="the invitation settled")
         assert gh.patches == []
     store.close()
 
