@@ -32,7 +32,7 @@ from typing import Any
 from grader.catalog import TaskCatalog
 from grader.models import Submission
 from grader.packs import load_packs
-from grader.service.store import InvitationRow, Store, SubmissionRow, utcnow
+from grader.service.store import IdempotencyConflict, InvitationRow, Store, SubmissionRow, utcnow
 from grader.settings import Settings
 from grader.submissions import SubmissionRejected, parse_submission
 from grader.taskspec import Task, TaskInvalid, TaskNotFound
@@ -275,8 +275,6 @@ class Invitations:
             # its report says why it could not be run.
             sub = Submission(task_id=task.id, code=code, candidate_id=row.candidate_email[:200] or None)
         key = idempotency_key(row.id, task.id)
-        if explicit and self.store.by_idempotency(row.org_id, key) is not None:
-            raise AlreadySubmitted(f"task {task.id!r} was already submitted")
         try:
             sub_row, created = self.store.add_submission(
                 sub,
@@ -286,9 +284,9 @@ class Invitations:
                 idempotency_key=key,
                 priority="interactive",
             )
-        except ValueError:  # IdempotencyConflict: another request submitted other code first
+        except IdempotencyConflict:  # submitted before with other code
             raise AlreadySubmitted(f"task {task.id!r} was already submitted") from None
-        if not created and explicit:
+        if not created and explicit:  # submitted before with this very code
             raise AlreadySubmitted(f"task {task.id!r} was already submitted")
         if created:
             self.enqueue(sub_row, task)
